@@ -1,0 +1,83 @@
+import { Etcd3, IKeyValue } from "etcd3";
+import { filterKey, peerKey } from "../model/codec";
+import { ConnectionSettings, describe } from "./config";
+
+/** A peer as stored: its value and etcd's mod revision (Calico's resourceVersion). */
+export interface StoredKV {
+  value: string;
+  modRevision: string;
+}
+
+export class DatastoreError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DatastoreError";
+  }
+}
+
+/** Transport failures, reported with the endpoints (never the credentials) and the source of the settings. */
+export function wrapTransport(err: unknown, s: ConnectionSettings, op: string): Error {
+  if (err instanceof DatastoreError) return err;
+  const e = err as Error;
+  const text = `${e?.name ?? "Error"}: ${e?.message ?? String(err)}`;
+  const timedOut = /deadline|timed? ?out|DEADLINE_EXCEEDED/i.test(text);
+  const why = timedOut ? `timed out after ${s.timeoutMs} ms` : text.replace(s.password ?? "\u0000", "***");
+  return new DatastoreError(`${op} failed: cannot reach ${describe(s)}: ${why}`);
+}
+
+function kvOf(kvs: IKeyValue[] | undefined): StoredKV | undefined {
+  const kv = kvs?.[0];
+  return kv ? { value: kv.value.toString("utf8"), modRevision: kv.mod_revision } : undefined;
+}
+
+export async function getPeer(client: Etcd3, name: string): Promise<StoredKV | undefined> {
+  const res = await client.get(peerKey(name)).exec();
+  return kvOf(res.kvs);
+}
+
+export type WriteResult =
+  | { ok: true; revision: string }
+  | { ok: false; current?: StoredKV; missingFilters: string[] };
+
+/**
+ * The write both create and update use: Put under a compare on the peer key, and, in the same
+ * transaction, a compare that every named BGPFilter exists (clientv3 checks filters with its own
+ * reads; doing it here keeps the write to one round trip and free of races).
+ */
+async function guardedPut(client: Etcd3, name: string, value: string, guard: ["Version", "==", 0] | ["Mod", "==", string], filters: string[]): Promise<WriteResult> {
+  const key = peerKey(name);
+  const uniqueFilters = [...new Set(filters)];
+  let txn = client.if(key, guard[0], guard[1], guard[2]);
+  for (const f of uniqueFilters) txn = txn.and(filterKey(f), "Version", ">", 0);
+  const res = await txn
+    .then(client.put(key).value(value))
+    .else(client.get(key), ...uniqueFilters.map((f) => client.get(filterKey(f))))
+    .commit();
+  if (res.succeeded) return { ok: true, revision: res.header.revision };
+  const ranges = res.responses.map((r) => r.response_range?.kvs);
+  return {
+    ok: false,
+    current: kvOf(ranges[0]),
+    missingFilters: uniqueFilters.filter((_, i) => !(ranges[i + 1] && ranges[i + 1]!.length > 0)),
+  };
+}
+
+/** Calico's backend Create: If(Version(key) == 0) Put, Else Get. */
+export function createPeer(client: Etcd3, name: string, value: string, filters: string[]): Promise<WriteResult> {
+  return guardedPut(client, name, value, ["Version", "==", 0], filters);
+}
+
+/** Calico's backend Update: If(ModRevision(key) == resourceVersion) Put, Else Get. */
+export function updatePeer(client: Etcd3, name: string, value: string, modRevision: string, filters: string[]): Promise<WriteResult> {
+  return guardedPut(client, name, value, ["Mod", "==", modRevision], filters);
+}
+
+export type DeleteResult = { ok: true } | { ok: false; current?: StoredKV };
+
+/** Calico's backend Delete with a revision: If(ModRevision(key) == rev) Delete, Else Get. */
+export async function deletePeer(client: Etcd3, name: string, modRevision: string): Promise<DeleteResult> {
+  const key = peerKey(name);
+  const res = await client.if(key, "Mod", "==", modRevision).then(client.delete().key(key)).else(client.get(key)).commit();
+  if (res.succeeded) return { ok: true };
+  return { ok: false, current: kvOf(res.responses[0]?.response_range?.kvs) };
+}

@@ -1,0 +1,269 @@
+import { randomUUID } from "crypto";
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { getClient } from "./datastore/client";
+import { ConnectionSettings, resolveConnection, STACK_KEYS } from "./datastore/config";
+import { createPeer, DatastoreError, deletePeer, getPeer, StoredKV, updatePeer, wrapTransport } from "./datastore/store";
+import { decodeValue, encodeValue, nowTimestamp, peerKey, StoredPeer } from "./model/codec";
+import { checkInputs, PeerInputs, pickSpec, SPEC_FIELDS, specEqual, UNKNOWN } from "./model/spec";
+
+/**
+ * The provider's real implementation. Only the shim (shim.ts) is serialized into Pulumi state; it
+ * loads this module from the installed package on every call, so every operation, including
+ * delete and refresh of old state, runs the code that is installed now.
+ */
+
+type Json = Record<string, unknown>;
+
+/** What a BgpPeer's state holds: its normalized inputs plus what etcd and Calico assigned. */
+export interface PeerOutputs extends PeerInputs {
+  key: string;
+  uid: string;
+  creationTimestamp: string;
+  resourceVersion: string;
+  scope?: "node" | "global";
+  /** The parts of the stored object that this resource does not manage, written back unchanged. */
+  preserved?: Json;
+}
+
+let stackConfig: Record<string, string> | undefined;
+
+function connection(): ConnectionSettings {
+  return resolveConnection({ stack: stackConfig ? (k) => stackConfig![k] : undefined });
+}
+
+/** Run one datastore step, turning transport failures into errors that name the endpoints. */
+async function withClient<T>(op: string, fn: (client: ReturnType<typeof getClient>) => Promise<T>): Promise<T> {
+  const s = connection();
+  const client = getClient(s);
+  try {
+    return await fn(client);
+  } catch (e) {
+    throw wrapTransport(e, s, op);
+  }
+}
+
+/** structproto rejects undefined, so results go through JSON. */
+function plain<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v));
+}
+
+function sortedJson(m: Record<string, string> | undefined): string {
+  return JSON.stringify(Object.entries(m ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function pickKeys(m: Record<string, string>, keys: Iterable<string>): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const k of keys) if (k in m) out[k] = m[k];
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** The stored object minus what we manage: kept in state so that an update is one transaction. */
+function preservedParts(stored: StoredPeer, managedLabels: Iterable<string>, managedAnnotations: Iterable<string>): Json | undefined {
+  const raw = JSON.parse(JSON.stringify(stored.raw)) as Json;
+  delete raw.kind;
+  delete raw.apiVersion;
+  const meta = (raw.metadata ?? {}) as Json;
+  for (const k of ["name", "uid", "creationTimestamp", "resourceVersion", "selfLink"]) delete meta[k];
+  const dropKeys = (m: unknown, keys: Iterable<string>) => {
+    if (!m || typeof m !== "object") return undefined;
+    const copy = { ...(m as Json) };
+    for (const k of keys) delete copy[k];
+    return Object.keys(copy).length ? copy : undefined;
+  };
+  meta.labels = dropKeys(meta.labels, managedLabels);
+  meta.annotations = dropKeys(meta.annotations, managedAnnotations);
+  const spec = { ...((raw.spec ?? {}) as Json) };
+  for (const k of SPEC_FIELDS) delete spec[k];
+  raw.metadata = Object.values(meta).some((v) => v !== undefined) ? meta : undefined;
+  raw.spec = Object.keys(spec).length ? spec : undefined;
+  const out = plain(raw);
+  return Object.keys(out).length ? out : undefined;
+}
+
+function scopeOf(spec: { node?: string; nodeSelector?: string }): "node" | "global" | undefined {
+  if (spec.node !== undefined) return "node";
+  return spec.nodeSelector === undefined ? "global" : undefined;
+}
+
+/** Outputs for a stored object, reporting only the labels and annotations this resource manages. */
+function outputsFrom(stored: StoredPeer, modRevision: string, managed: { labels: Iterable<string>; annotations: Iterable<string>; adopt?: boolean }): PeerOutputs {
+  const labelKeys = [...managed.labels];
+  const annotationKeys = [...managed.annotations];
+  return plain({
+    name: stored.name,
+    ...stored.spec,
+    labels: pickKeys(stored.labels, labelKeys),
+    annotations: pickKeys(stored.annotations, annotationKeys),
+    adopt: managed.adopt || undefined,
+    key: peerKey(stored.name),
+    uid: stored.uid ?? "",
+    creationTimestamp: stored.creationTimestamp ?? "",
+    resourceVersion: modRevision,
+    scope: scopeOf(stored.spec),
+    preserved: preservedParts(stored, labelKeys, annotationKeys),
+  });
+}
+
+function inputsOf(outs: PeerOutputs): PeerInputs {
+  const { key, uid, creationTimestamp, resourceVersion, scope, preserved, ...inputs } = outs;
+  return plain(inputs);
+}
+
+/** The value to write: declared fields over the preserved ones. */
+function desiredValue(inputs: PeerInputs, meta: { uid: string; creationTimestamp: string }, preserved: Json | undefined): string {
+  const baseMeta = (preserved?.metadata ?? {}) as { labels?: Record<string, string>; annotations?: Record<string, string> };
+  return encodeValue({
+    name: inputs.name,
+    uid: meta.uid,
+    creationTimestamp: meta.creationTimestamp,
+    labels: { ...baseMeta.labels, ...inputs.labels },
+    annotations: { ...baseMeta.annotations, ...inputs.annotations },
+    spec: pickSpec(inputs as unknown as Json),
+    base: preserved,
+  });
+}
+
+function filterError(name: string, missing: string[]): DatastoreError {
+  return new DatastoreError(
+    `BGPPeer "${name}": filters: BGPFilter ${missing.map((m) => `"${m}"`).join(", ")} not found in etcd. Create the BGPFilter first (Calico rejects a peer whose filters do not exist).`,
+  );
+}
+
+function conflictError(name: string, inState: string, current: StoredKV): DatastoreError {
+  return new DatastoreError(
+    `BGPPeer "${name}" was changed outside Pulumi: etcd has resourceVersion ${current.modRevision}, state has ${inState}. Nothing was written. Run \`pulumi refresh\` to see the change, then \`pulumi up\` to apply your program over it.`,
+  );
+}
+
+function decodeKV(name: string, kv: StoredKV): StoredPeer {
+  return decodeValue(peerKey(name), kv.value);
+}
+
+async function adopt(inputs: PeerInputs, kv: StoredKV): Promise<PeerOutputs> {
+  const stored = decodeKV(inputs.name, kv);
+  const labelKeys = Object.keys(inputs.labels ?? {});
+  const annotationKeys = Object.keys(inputs.annotations ?? {});
+  const preserved = preservedParts(stored, labelKeys, annotationKeys);
+  const meta = { uid: stored.uid || randomUUID(), creationTimestamp: stored.creationTimestamp || nowTimestamp() };
+  const value = desiredValue(inputs, meta, preserved);
+  const current = decodeValue(peerKey(inputs.name), value);
+  const same =
+    SPEC_FIELDS.every((f) => specEqual(f, stored.spec[f], current.spec[f])) &&
+    sortedJson(pickKeys(stored.labels, labelKeys)) === sortedJson(inputs.labels) &&
+    sortedJson(pickKeys(stored.annotations, annotationKeys)) === sortedJson(inputs.annotations) &&
+    stored.uid !== undefined &&
+    stored.creationTimestamp !== undefined;
+  const managed = { labels: labelKeys, annotations: annotationKeys, adopt: true };
+  if (same) return outputsFrom(stored, kv.modRevision, managed);
+  const res = await withClient("adopt", (c) => updatePeer(c, inputs.name, value, kv.modRevision, inputs.filters ?? []));
+  if (!res.ok) {
+    if (res.current && res.current.modRevision === kv.modRevision && res.missingFilters.length) throw filterError(inputs.name, res.missingFilters);
+    throw new DatastoreError(`BGPPeer "${inputs.name}" changed while it was being adopted; nothing was written. Run \`pulumi up\` again.`);
+  }
+  return outputsFrom(decodeValue(peerKey(inputs.name), value), res.revision, managed);
+}
+
+export const impl = {
+  async configure(req: dynamic.ConfigureRequest): Promise<void> {
+    const values: Record<string, string> = {};
+    for (const key of Object.values(STACK_KEYS)) {
+      const v = req.config.get(key);
+      if (v !== undefined) values[key] = v;
+    }
+    stackConfig = values;
+  },
+
+  async check(_olds: Json, news: Json): Promise<dynamic.CheckResult> {
+    const { inputs, failures } = checkInputs(news);
+    if (failures.length) return { failures: failures.map((f) => ({ property: f.property, reason: `${f.property}: ${f.reason}` })) };
+    return { inputs: plain(inputs) };
+  },
+
+  async diff(_id: string, olds: PeerOutputs, news: Json): Promise<dynamic.DiffResult> {
+    const replaces: string[] = [];
+    if (news.name === UNKNOWN || news.name !== olds.name) replaces.push("name");
+    let changed = replaces.length > 0;
+    for (const f of SPEC_FIELDS) if (!specEqual(f, olds[f], news[f])) changed = true;
+    if (sortedJson(olds.labels) !== sortedJson(news.labels as Record<string, string>)) changed = true;
+    if (sortedJson(olds.annotations) !== sortedJson(news.annotations as Record<string, string>)) changed = true;
+    return { changes: changed, replaces, deleteBeforeReplace: false };
+  },
+
+  async create(news: Json): Promise<dynamic.CreateResult> {
+    const inputs = news as unknown as PeerInputs;
+    const meta = { uid: randomUUID(), creationTimestamp: nowTimestamp() };
+    const value = desiredValue(inputs, meta, undefined);
+    const res = await withClient("create", (c) => createPeer(c, inputs.name, value, inputs.filters ?? []));
+    if (res.ok) {
+      const outs = outputsFrom(decodeValue(peerKey(inputs.name), value), res.revision, {
+        labels: Object.keys(inputs.labels ?? {}),
+        annotations: Object.keys(inputs.annotations ?? {}),
+        adopt: inputs.adopt,
+      });
+      return { id: inputs.name, outs };
+    }
+    if (res.current) {
+      if (!inputs.adopt) {
+        const existing = decodeKV(inputs.name, res.current);
+        throw new DatastoreError(
+          `BGPPeer "${inputs.name}" already exists in etcd (uid ${existing.uid ?? "none"}, created ${existing.creationTimestamp ?? "at an unknown time"}) and is not managed by this stack; nothing was written. To bring it under Pulumi management, set \`adopt: true\` on this BgpPeer: the next \`pulumi up\` takes it over, keeps its uid and creationTimestamp, and writes only if its spec differs.`,
+        );
+      }
+      const outs = await adopt(inputs, res.current);
+      return { id: inputs.name, outs };
+    }
+    throw filterError(inputs.name, res.missingFilters);
+  },
+
+  async read(id: string, props?: PeerOutputs): Promise<dynamic.ReadResult> {
+    const name = props?.name ?? id;
+    const kv = await withClient("read", (c) => getPeer(c, name));
+    if (!kv) return { id: "" };
+    const stored = decodeKV(name, kv);
+    const outs = outputsFrom(stored, kv.modRevision, {
+      labels: Object.keys(props?.labels ?? {}),
+      annotations: Object.keys(props?.annotations ?? {}),
+      adopt: props?.adopt,
+    });
+    return { id: name, props: outs, inputs: inputsOf(outs) };
+  },
+
+  async update(_id: string, olds: PeerOutputs, news: Json): Promise<dynamic.UpdateResult> {
+    const inputs = news as unknown as PeerInputs;
+    const value = desiredValue(inputs, olds, olds.preserved);
+    const res = await withClient("update", (c) => updatePeer(c, inputs.name, value, olds.resourceVersion, inputs.filters ?? []));
+    if (res.ok) {
+      const outs = outputsFrom(decodeValue(peerKey(inputs.name), value), res.revision, {
+        labels: Object.keys(inputs.labels ?? {}),
+        annotations: Object.keys(inputs.annotations ?? {}),
+        adopt: inputs.adopt,
+      });
+      return { outs };
+    }
+    if (!res.current) {
+      throw new DatastoreError(`BGPPeer "${inputs.name}" was deleted outside Pulumi; nothing was written. Run \`pulumi refresh\` to drop it from state, then \`pulumi up\` to create it again.`);
+    }
+    if (res.current.modRevision === olds.resourceVersion && res.missingFilters.length) throw filterError(inputs.name, res.missingFilters);
+    throw conflictError(inputs.name, olds.resourceVersion, res.current);
+  },
+
+  async delete(_id: string, props: PeerOutputs): Promise<void> {
+    const name = props.name;
+    let rev = props.resourceVersion;
+    // At most two rounds: the second only when the same object (same uid) was edited out of band.
+    for (let round = 0; round < 2; round++) {
+      const res = await withClient("delete", (c) => deletePeer(c, name, rev));
+      if (res.ok || !res.current) return;
+      const current = decodeKV(name, res.current);
+      if (current.uid !== props.uid) {
+        throw new DatastoreError(
+          `BGPPeer "${name}" in etcd is a different object from the one this stack created (uid ${current.uid ?? "none"} in etcd, ${props.uid} in state): it was deleted and re-created outside Pulumi, so it was not deleted. Run \`pulumi refresh\` to take the new object into state, or delete it with calicoctl.`,
+        );
+      }
+      rev = res.current.modRevision;
+    }
+    throw new DatastoreError(`BGPPeer "${name}" kept changing while it was being deleted; it was not deleted. Run \`pulumi refresh\` and try again.`);
+  },
+};
+
+export type Impl = typeof impl;

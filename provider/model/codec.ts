@@ -1,0 +1,264 @@
+import { parseAsn } from "./asn";
+import { normalizeDuration } from "./duration";
+import { RuleError } from "./errors";
+import { formatIP, formatPeerIP, parseIP, parsePeerIP } from "./ip";
+import { PeerSpec, SPEC_FIELDS, SpecField } from "./spec";
+
+/** Key layout: model/resource.go defaultPath for the non-namespaced kind BGPPeer, plural "bgppeers". */
+export const PEER_PREFIX = "/calico/resources/v3/projectcalico.org/bgppeers/";
+export const FILTER_PREFIX = "/calico/resources/v3/projectcalico.org/bgpfilters/";
+export const peerKey = (name: string) => PEER_PREFIX + name;
+export const filterKey = (name: string) => FILTER_PREFIX + name;
+
+// ObjectMeta JSON field order (k8s apimachinery types.go), which Go's encoding/json follows.
+const METADATA_ORDER = [
+  "name",
+  "generateName",
+  "namespace",
+  "selfLink",
+  "uid",
+  "resourceVersion",
+  "generation",
+  "creationTimestamp",
+  "deletionTimestamp",
+  "deletionGracePeriodSeconds",
+  "labels",
+  "annotations",
+  "ownerReferences",
+  "finalizers",
+  "managedFields",
+];
+
+type Json = Record<string, unknown>;
+
+/** The stored object as we understand it, plus everything else in it, kept for write-back. */
+export interface StoredPeer {
+  name: string;
+  uid?: string;
+  creationTimestamp?: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  spec: PeerSpec;
+  /** The parsed value, untouched: unknown fields, other metadata, and fields Calico may add later. */
+  raw: Json;
+}
+
+function orderKeys(o: Json, order: readonly string[]): Json {
+  const out: Json = {};
+  for (const k of order) if (o[k] !== undefined) out[k] = o[k];
+  for (const k of Object.keys(o)) if (!(k in out) && o[k] !== undefined) out[k] = o[k];
+  return out;
+}
+
+/**
+ * Go's json.Marshal output: compact, and HTML-escaped (<, >, & as \u003c, \u003e, \u0026; also
+ * U+2028 and U+2029). Those characters only occur inside strings in JSON text, so a textual
+ * replacement is exact.
+ */
+export function goJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** The spec as Calico writes it: Go field order, unset fields absent, password key always present. */
+export function encodeSpec(spec: PeerSpec, extra: Json = {}): Json {
+  const out: Json = {};
+  for (const k of SPEC_FIELDS) if (spec[k] !== undefined) out[k] = spec[k];
+  for (const [k, v] of Object.entries(extra)) if (!(SPEC_FIELDS as readonly string[]).includes(k)) out[k] = v;
+  return out;
+}
+
+export interface EncodeArgs {
+  name: string;
+  uid: string;
+  creationTimestamp: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  spec: PeerSpec;
+  /** The stored object this write replaces: its other fields survive. */
+  base?: Json;
+}
+
+export function encodeValue(a: EncodeArgs): string {
+  const base = a.base ?? {};
+  const baseMeta = (isObject(base.metadata) ? base.metadata : {}) as Json;
+  const baseSpec = (isObject(base.spec) ? base.spec : {}) as Json;
+  const metadata = orderKeys(
+    {
+      ...baseMeta,
+      name: a.name,
+      uid: a.uid,
+      creationTimestamp: a.creationTimestamp,
+      // clientv3 never stores these.
+      resourceVersion: undefined,
+      selfLink: undefined,
+      labels: a.labels && Object.keys(a.labels).length ? a.labels : undefined,
+      annotations: a.annotations && Object.keys(a.annotations).length ? a.annotations : undefined,
+    },
+    METADATA_ORDER,
+  );
+  const value = orderKeys(
+    { ...base, kind: "BGPPeer", apiVersion: "projectcalico.org/v3", metadata, spec: encodeSpec(a.spec, baseSpec) },
+    ["kind", "apiVersion", "metadata", "spec"],
+  );
+  return goJson(value);
+}
+
+function isObject(v: unknown): v is Json {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** A stored value Calico itself could not parse: calico-node ignores such a peer. */
+export class UnreadableValueError extends Error {
+  constructor(
+    readonly key: string,
+    why: string,
+  ) {
+    super(`the value stored at ${key} is not a BGPPeer Calico can read (${why}); calico-node ignores it. Fix or delete it with calicoctl or etcdctl.`);
+    this.name = "UnreadableValueError";
+  }
+}
+
+/** Go's json.Unmarshal matches field names case-insensitively; Calico's own writers use the exact names. */
+function field(o: Json, name: string): unknown {
+  if (name in o) return o[name];
+  const lower = name.toLowerCase();
+  for (const k of Object.keys(o)) if (k.toLowerCase() === lower) return o[k];
+  return undefined;
+}
+
+/**
+ * Decode anything any Calico v3 release wrote: pre-v3.17 "peerIP":"" and "asNumber":0, AS
+ * numbers as numbers, decimal or dotted strings, non-canonical IPs and durations, unknown fields.
+ * Values are normalized as check normalizes inputs, so equal meanings compare equal.
+ */
+export function decodeValue(key: string, text: string): StoredPeer {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new UnreadableValueError(key, `invalid JSON: ${(e as Error).message}`);
+  }
+  if (!isObject(raw)) throw new UnreadableValueError(key, "not a JSON object");
+  const meta = field(raw, "metadata") ?? {};
+  const s = field(raw, "spec") ?? {};
+  if (!isObject(meta) || !isObject(s)) throw new UnreadableValueError(key, "metadata or spec is not an object");
+  const name = key.slice(PEER_PREFIX.length);
+  const str = (v: unknown, what: string): string | undefined => {
+    if (v === undefined || v === null || v === "") return undefined;
+    if (typeof v !== "string") throw new UnreadableValueError(key, `${what} is not a string`);
+    return v;
+  };
+  const spec: Json = {};
+  try {
+    for (const f of SPEC_FIELDS) {
+      const v = field(s, f);
+      if (v === undefined || v === null) continue;
+      decodeSpecField(spec, f, v, str);
+    }
+  } catch (e) {
+    if (e instanceof RuleError) throw new UnreadableValueError(key, e.message);
+    throw e;
+  }
+  const map = (v: unknown, what: string): Record<string, string> => {
+    if (v === undefined || v === null) return {};
+    if (!isObject(v) || Object.values(v).some((x) => typeof x !== "string")) throw new UnreadableValueError(key, `${what} is not a map of strings`);
+    return v as Record<string, string>;
+  };
+  const ts = str(field(meta, "creationTimestamp"), "metadata.creationTimestamp");
+  if (ts !== undefined && Number.isNaN(Date.parse(ts))) throw new UnreadableValueError(key, `metadata.creationTimestamp ${JSON.stringify(ts)} is not RFC 3339`);
+  return {
+    name,
+    uid: str(field(meta, "uid"), "metadata.uid"),
+    creationTimestamp: ts,
+    labels: map(field(meta, "labels"), "metadata.labels"),
+    annotations: map(field(meta, "annotations"), "metadata.annotations"),
+    spec: spec as PeerSpec,
+    raw,
+  };
+}
+
+function decodeSpecField(spec: Json, f: SpecField, v: unknown, str: (v: unknown, what: string) => string | undefined): void {
+  const what = `spec.${f}`;
+  switch (f) {
+    case "node":
+    case "nodeSelector":
+    case "peerSelector":
+    case "localWorkloadSelector":
+    case "sourceAddress":
+    case "nextHopMode":
+    case "reversePeering":
+      spec[f] = str(v, what);
+      return;
+    case "peerIP": {
+      const t = str(v, what);
+      // A stored peerIP calico-node cannot parse is kept as it is, so that it shows as drift.
+      if (t !== undefined) spec[f] = tryNormalize(t, () => formatPeerIP(parsePeerIP(f, t)));
+      return;
+    }
+    case "reachableBy": {
+      const t = str(v, what);
+      if (t !== undefined) {
+        const ip = parseIP(t);
+        spec[f] = ip ? formatIP(ip) : t;
+      }
+      return;
+    }
+    case "asNumber":
+    case "localASNumber": {
+      const n = parseAsn(what, v);
+      if (n !== 0 || f === "localASNumber") spec[f] = n;
+      return;
+    }
+    case "keepOriginalNextHop":
+      if (typeof v !== "boolean") throw new RuleError(what, "is not a boolean");
+      if (v) spec[f] = true;
+      return;
+    case "maxRestartTime":
+    case "keepaliveTime": {
+      const t = str(v, what);
+      // Our rules reject negative timers; Calico reads them, so a stored one is kept as it is.
+      if (t !== undefined) spec[f] = tryNormalize(t, () => normalizeDuration(what, t));
+      return;
+    }
+    case "numAllowedLocalASNumbers":
+    case "ttlSecurity": {
+      const max = f === "ttlSecurity" ? 255 : 2147483647;
+      const min = f === "ttlSecurity" ? 0 : -2147483648;
+      if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) throw new RuleError(what, `${JSON.stringify(v)} is out of range`);
+      if (f === "ttlSecurity" || v !== 0) spec[f] = v;
+      return;
+    }
+    case "filters":
+      if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) throw new RuleError(what, "is not a list of strings");
+      if (v.length) spec[f] = [...v];
+      return;
+    case "password": {
+      if (!isObject(v)) throw new RuleError(what, "is not an object");
+      const ref = field(v, "secretKeyRef");
+      if (ref === undefined || ref === null) return;
+      if (!isObject(ref)) throw new RuleError(`${what}.secretKeyRef`, "is not an object");
+      const optional = field(ref, "optional");
+      spec[f] = {
+        secretKeyRef: {
+          name: (str(field(ref, "name"), `${what}.secretKeyRef.name`) ?? "") as string,
+          key: (str(field(ref, "key"), `${what}.secretKeyRef.key`) ?? "") as string,
+          ...(typeof optional === "boolean" ? { optional } : {}),
+        },
+      };
+      return;
+    }
+  }
+}
+
+function tryNormalize(t: string, fn: () => string): string {
+  try {
+    return fn();
+  } catch {
+    return t;
+  }
+}
+
+/** metav1.Time: RFC 3339 in UTC with second precision. */
+export function nowTimestamp(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+}

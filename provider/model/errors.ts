@@ -1,0 +1,19 @@
+/**
+ * A rule violation found while checking a peer. `property` is the input field as the user spells it;
+ * `reason` names the bad value and the rule. Secrets never reach either.
+ */
+export class RuleError extends Error {
+  constructor(
+    readonly property: string,
+    readonly reason: string,
+  ) {
+    super(`${property}: ${reason}`);
+    this.name = "RuleError";
+  }
+}
+
+/** Quote a user value for an error message, bounded so that a huge input does not flood the log. */
+export function show(value: unknown): string {
+  const text = typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}

@@ -1,0 +1,378 @@
+import { z } from "zod";
+import { parseAsn } from "./asn";
+import { normalizeDuration } from "./duration";
+import { RuleError, show } from "./errors";
+import { formatIP, formatPeerIP, parseIP, parsePeerIP } from "./ip";
+import { checkName, convertNodeName, ipToName, isQualifiedName, isValidLabelValue } from "./names";
+import { canonicalSelector } from "./selector";
+
+/** The sentinel the Pulumi engine sends for values not yet known during preview (pulumi/pulumi#6310). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** BGPPeerSpec JSON field names, in the Go struct's order, which is the order Calico writes them. */
+export const SPEC_FIELDS = [
+  "node",
+  "nodeSelector",
+  "peerIP",
+  "asNumber",
+  "localASNumber",
+  "peerSelector",
+  "keepOriginalNextHop",
+  "nextHopMode",
+  "password",
+  "sourceAddress",
+  "maxRestartTime",
+  "keepaliveTime",
+  "numAllowedLocalASNumbers",
+  "ttlSecurity",
+  "reachableBy",
+  "filters",
+  "localWorkloadSelector",
+  "reversePeering",
+] as const;
+export type SpecField = (typeof SPEC_FIELDS)[number];
+
+export interface SecretKeyRef {
+  name: string;
+  key: string;
+  optional?: boolean;
+}
+
+/** A normalized BGPPeerSpec: every field canonical, unset fields absent. */
+export interface PeerSpec {
+  node?: string;
+  nodeSelector?: string;
+  peerIP?: string;
+  asNumber?: number;
+  localASNumber?: number;
+  peerSelector?: string;
+  keepOriginalNextHop?: boolean;
+  nextHopMode?: "Auto" | "Self" | "Keep";
+  password?: { secretKeyRef: SecretKeyRef };
+  sourceAddress?: "UseNodeIP" | "None";
+  maxRestartTime?: string;
+  keepaliveTime?: string;
+  numAllowedLocalASNumbers?: number;
+  ttlSecurity?: number;
+  reachableBy?: string;
+  filters?: string[];
+  localWorkloadSelector?: string;
+  reversePeering?: "Auto" | "Manual";
+}
+
+/** What check returns and what state records as inputs: the Calico name, the spec, managed metadata. */
+export interface PeerInputs extends PeerSpec {
+  name: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  adopt?: boolean;
+}
+
+const SELECTORS = ["nodeSelector", "peerSelector", "localWorkloadSelector"] as const;
+const ENUMS = {
+  nextHopMode: ["Auto", "Self", "Keep"],
+  sourceAddress: ["UseNodeIP", "None"],
+  reversePeering: ["Auto", "Manual"],
+} as const;
+const INT32_MAX = 2147483647;
+// k8s validation.IsConfigMapKey, which Secret keys follow.
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+// validateObjectMetaAnnotations: TotalAnnotationSizeLimitB.
+const ANNOTATIONS_MAX_BYTES = 256 * 1024;
+
+/** The raw input shape. Types only; every Calico rule lives in the functions below. */
+function rawInputSchema() {
+  const asn = z.union([z.number(), z.string()]);
+  const str = z.string();
+  return z.strictObject({
+    name: str.optional(),
+    scope: str.optional(),
+    hostname: str.optional(),
+    node: str.optional(),
+    nodeSelector: str.optional(),
+    peerIP: str.optional(),
+    asNumber: asn.optional(),
+    localASNumber: asn.optional(),
+    peerSelector: str.optional(),
+    keepOriginalNextHop: z.boolean().optional(),
+    nextHopMode: str.optional(),
+    password: z
+      .strictObject({
+        secretKeyRef: z.strictObject({ name: str, key: str, optional: z.boolean().optional() }),
+      })
+      .optional(),
+    sourceAddress: str.optional(),
+    maxRestartTime: str.optional(),
+    keepaliveTime: str.optional(),
+    numAllowedLocalASNumbers: z.number().optional(),
+    ttlSecurity: z.number().optional(),
+    reachableBy: str.optional(),
+    filters: z.array(str).optional(),
+    localWorkloadSelector: str.optional(),
+    reversePeering: str.optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+    annotations: z.record(z.string(), z.string()).optional(),
+    adopt: z.boolean().optional(),
+  });
+}
+type RawInputs = z.infer<ReturnType<typeof rawInputSchema>>;
+
+function containsUnknown(v: unknown): boolean {
+  if (v === UNKNOWN) return true;
+  if (Array.isArray(v)) return v.some(containsUnknown);
+  if (v && typeof v === "object") return Object.values(v).some(containsUnknown);
+  return false;
+}
+
+/** Collects every rule failure instead of stopping at the first, so one preview shows them all. */
+class Failures {
+  readonly list: RuleError[] = [];
+  run<T>(fn: () => T): T | undefined {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof RuleError) {
+        this.list.push(e);
+        return undefined;
+      }
+      throw e;
+    }
+  }
+  add(property: string, reason: string): void {
+    this.list.push(new RuleError(property, reason));
+  }
+}
+
+/** The v1 ("seed") model is in use when the peer says `scope` or `hostname`. */
+export function usesSeedTerms(args: { scope?: unknown; hostname?: unknown }): boolean {
+  return args.scope !== undefined || args.hostname !== undefined;
+}
+
+function nonEmpty(v: string | undefined): string | undefined {
+  return v === undefined || v === "" ? undefined : v;
+}
+
+export interface CheckOutcome {
+  inputs?: Record<string, unknown>;
+  failures: RuleError[];
+}
+
+/**
+ * check: validate every Calico rule and normalize. Values still unknown during preview pass through,
+ * and rules that need them are skipped until they are known.
+ */
+export function checkInputs(raw: Record<string, unknown>): CheckOutcome {
+  const f = new Failures();
+  const unknown = new Set(Object.keys(raw).filter((k) => containsUnknown(raw[k])));
+  const known: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (k.startsWith("__") || unknown.has(k) || v === undefined || v === null) continue;
+    known[k] = v;
+  }
+  const parsed = rawInputSchema().safeParse(known);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const path = issue.path.join(".");
+      if (issue.code === "unrecognized_keys") {
+        for (const key of issue.keys) f.add(path ? `${path}.${key}` : key, `is not a BGPPeer input; see the README for the inputs BgpPeer takes`);
+      } else {
+        f.add(path || "(inputs)", `${show(path ? issue.path.reduce<any>((o, p) => o?.[p as string], known) : known)} is invalid: ${issue.message}`);
+      }
+    }
+    return { failures: f.list };
+  }
+  const args: RawInputs = parsed.data;
+  const out: Record<string, unknown> = {};
+  const seed = usesSeedTerms(args) || unknown.has("scope") || unknown.has("hostname");
+
+  // scope / node / hostname (the seed model) and node (v3).
+  let node = nonEmpty(args.node);
+  const hostname = nonEmpty(args.hostname);
+  if (hostname !== undefined) {
+    if (node !== undefined && node !== hostname) f.add("hostname", `${show(hostname)} differs from node ${show(node)}: hostname is the older spelling of node, so give one of them`);
+    node = node ?? hostname;
+  }
+  const nodeUnknown = unknown.has("node") || unknown.has("hostname");
+  if (args.scope !== undefined && args.scope !== "global" && args.scope !== "node") {
+    f.add("scope", `${show(args.scope)} is not a valid scope: it must be "global" or "node"`);
+  } else if (args.scope === "node" && node === undefined && !nodeUnknown) {
+    f.add("node", `is required when scope is "node": name the Calico node that peers`);
+  } else if (args.scope === "global" && (node !== undefined || nodeUnknown)) {
+    f.add("node", `${show(node ?? "(unknown)")} must be absent when scope is "global"`);
+  } else if (args.scope === "global" && nonEmpty(args.nodeSelector) !== undefined) {
+    f.add("nodeSelector", `${show(args.nodeSelector)} must be absent when scope is "global": a global peer applies to every node`);
+  }
+  if (node !== undefined) {
+    // calico-upgrade converts v1 node names the same way; v3 names must already be valid.
+    if (seed) node = convertNodeName(node);
+    const n = node;
+    f.run(() => checkName("node", n));
+    out.node = node;
+  } else if (nodeUnknown) {
+    out.node = UNKNOWN;
+  }
+
+  for (const field of SELECTORS) {
+    const v = nonEmpty(args[field]);
+    if (v !== undefined) {
+      f.run(() => canonicalSelector(field, v));
+      out[field] = v;
+    }
+  }
+
+  let peerFamily: string | undefined;
+  const peerIP = nonEmpty(args.peerIP);
+  if (peerIP !== undefined) {
+    const addr = f.run(() => parsePeerIP("peerIP", peerIP));
+    if (addr) {
+      out.peerIP = formatPeerIP(addr);
+      peerFamily = addr.ip.kind();
+    }
+  }
+
+  for (const field of ["asNumber", "localASNumber"] as const) {
+    const v = args[field];
+    if (v === undefined || v === "") continue;
+    const asn = f.run(() => parseAsn(field, v));
+    if (asn === undefined) continue;
+    if (field === "localASNumber" && asn === 0) f.add(field, `0 is not a usable local AS number: give 1 to 4294967295, or leave localASNumber out to use the node's AS`);
+    else if (asn !== 0) out[field] = asn;
+  }
+
+  if (args.keepOriginalNextHop) out.keepOriginalNextHop = true;
+  for (const field of ["nextHopMode", "sourceAddress", "reversePeering"] as const) {
+    const v = nonEmpty(args[field]);
+    if (v === undefined) continue;
+    const allowed: readonly string[] = ENUMS[field];
+    if (!allowed.includes(v)) f.add(field, `${show(v)} is not valid: it must be one of ${allowed.map((a) => `"${a}"`).join(", ")}`);
+    else out[field] = v;
+  }
+
+  if (args.password !== undefined) {
+    const ref = args.password.secretKeyRef;
+    f.run(() => checkName("password.secretKeyRef.name", ref.name));
+    if (!SECRET_KEY.test(ref.key)) f.add("password.secretKeyRef.key", `${show(ref.key)} is not a valid Secret key: it must match ${SECRET_KEY.source}`);
+    out.password = { secretKeyRef: { name: ref.name, key: ref.key, ...(ref.optional !== undefined ? { optional: ref.optional } : {}) } };
+  }
+
+  for (const field of ["maxRestartTime", "keepaliveTime"] as const) {
+    const v = nonEmpty(args[field]);
+    if (v === undefined) continue;
+    const d = f.run(() => normalizeDuration(field, v));
+    if (d !== undefined) out[field] = d;
+  }
+
+  if (args.numAllowedLocalASNumbers !== undefined) {
+    const v = args.numAllowedLocalASNumbers;
+    if (!Number.isInteger(v) || v < 0 || v > INT32_MAX) f.add("numAllowedLocalASNumbers", `${show(v)} is not valid: it must be an integer from 0 to ${INT32_MAX}`);
+    else if (v !== 0) out.numAllowedLocalASNumbers = v;
+  }
+  if (args.ttlSecurity !== undefined) {
+    const v = args.ttlSecurity;
+    if (!Number.isInteger(v) || v < 0 || v > 255) f.add("ttlSecurity", `${show(v)} is not valid: it must be an integer from 0 to 255 (a hop count)`);
+    else out.ttlSecurity = v;
+  }
+
+  const reachableBy = nonEmpty(args.reachableBy);
+  if (reachableBy !== undefined) {
+    const ip = parseIP(reachableBy);
+    if (!ip) f.add("reachableBy", `${show(reachableBy)} is not a valid IP address`);
+    else {
+      out.reachableBy = formatIP(ip);
+      if (peerFamily !== undefined && ip.kind() !== peerFamily) {
+        f.add("reachableBy", `${show(reachableBy)} and peerIP ${show(peerIP)} are of different address families: reachableBy must be an ${peerFamily === "ipv4" ? "IPv4" : "IPv6"} address`);
+      }
+    }
+  }
+
+  if (args.filters !== undefined && args.filters.length > 0) {
+    args.filters.forEach((name, i) => f.run(() => checkName(`filters[${i}]`, name)));
+    out.filters = [...args.filters];
+  }
+
+  // A field that already failed counts as unknown here, so that one bad value is reported once.
+  const skip = new Set([...unknown, ...f.list.map((e) => e.property.split(/[.[]/)[0])]);
+  for (const [field, rule] of crossFieldRules(out as PeerSpec, skip)) f.add(field, rule);
+
+  for (const field of ["labels", "annotations"] as const) {
+    const m = args[field];
+    if (m === undefined) continue;
+    let bytes = 0;
+    for (const [k, v] of Object.entries(m)) {
+      bytes += k.length + v.length;
+      const key = field === "annotations" ? k.toLowerCase() : k;
+      if (!isQualifiedName(key)) f.add(`${field}.${k}`, `${show(k)} is not a valid ${field === "labels" ? "label" : "annotation"} key: it must be a qualified name ([prefix/]name, name at most 63 characters of [-A-Za-z0-9_.] starting and ending alphanumeric)`);
+      if (field === "labels" && !isValidLabelValue(v)) f.add(`labels.${k}`, `${show(v)} is not a valid label value: at most 63 characters of [-A-Za-z0-9_.], starting and ending alphanumeric, or empty`);
+    }
+    if (field === "annotations" && bytes > ANNOTATIONS_MAX_BYTES) f.add("annotations", `total size ${bytes} bytes exceeds the limit of ${ANNOTATIONS_MAX_BYTES} bytes`);
+    if (Object.keys(m).length > 0) out[field] = { ...m };
+  }
+  if (args.adopt) out.adopt = true;
+
+  // The Calico name: given, or calico-upgrade's name for a seed-model peer.
+  if (args.name !== undefined) {
+    const name = args.name;
+    f.run(() => checkName("name", name));
+    out.name = name;
+  } else if (unknown.has("name")) {
+    out.name = UNKNOWN;
+  } else if (seed) {
+    if (nodeUnknown || unknown.has("peerIP")) out.name = UNKNOWN;
+    else if (out.peerIP !== undefined) {
+      const ip = parsePeerIP("peerIP", out.peerIP as string).ip;
+      const name = node !== undefined ? `${node}.${ipToName(ip)}` : ipToName(ip);
+      f.run(() => checkName("name", name));
+      out.name = name;
+    } else if (peerIP === undefined) {
+      f.add("name", `is required: a seed-model peer without peerIP has no calico-upgrade name, so give name`);
+    }
+  } else {
+    f.add("name", `is required: give the Calico name (BgpPeer defaults it to the resource name)`);
+  }
+
+  for (const k of unknown) if (!(k in out) && !k.startsWith("__") && k !== "scope" && k !== "hostname") out[k] = raw[k];
+  if (f.list.length > 0) return { failures: f.list };
+  return { inputs: out, failures: [] };
+}
+
+/**
+ * Rules between fields: validateBGPPeerSpec and the CRD's CEL rules, plus the two that Calico
+ * leaves to confd (which otherwise skips the peer, or writes AS 0 into BIRD). Rules involving a
+ * field still unknown at preview are skipped.
+ */
+export function crossFieldRules(s: PeerSpec, unknown: ReadonlySet<string> = new Set()): Array<[string, string]> {
+  const has = (k: SpecField) => s[k] !== undefined || unknown.has(k);
+  const known = (...ks: SpecField[]) => ks.every((k) => !unknown.has(k));
+  const out: Array<[string, string]> = [];
+  if (s.node !== undefined && s.nodeSelector !== undefined && known("node", "nodeSelector")) out.push(["node", "must be empty when nodeSelector is specified: give node or nodeSelector, not both"]);
+  if (s.peerIP !== undefined && s.peerSelector !== undefined && known("peerIP", "peerSelector")) out.push(["peerIP", "must be empty when peerSelector is specified: give peerIP or peerSelector, not both"]);
+  if (s.asNumber !== undefined && s.peerSelector !== undefined && known("asNumber", "peerSelector")) out.push(["asNumber", `${s.asNumber} must be empty when peerSelector is specified: the AS comes from the selected nodes`]);
+  if (s.localWorkloadSelector !== undefined && s.asNumber === undefined && known("asNumber", "localWorkloadSelector")) out.push(["asNumber", "is required when localWorkloadSelector is specified"]);
+  if (s.peerIP !== undefined && s.localWorkloadSelector !== undefined && known("peerIP", "localWorkloadSelector")) out.push(["peerIP", "must be empty when localWorkloadSelector is specified"]);
+  if (s.peerSelector !== undefined && s.localWorkloadSelector !== undefined && known("peerSelector", "localWorkloadSelector")) out.push(["peerSelector", "must be empty when localWorkloadSelector is specified"]);
+  if (s.reachableBy !== undefined && s.peerIP === undefined && known("peerIP", "reachableBy")) out.push(["reachableBy", `${show(s.reachableBy)} must be empty when peerIP is empty: reachableBy is the gateway to peerIP`]);
+  if (s.keepOriginalNextHop && s.nextHopMode !== undefined && known("nextHopMode")) out.push(["keepOriginalNextHop", "must not be true when nextHopMode is set: keepOriginalNextHop is deprecated, use nextHopMode instead"]);
+  // Stricter than Calico's validator (see README, "Deliberate differences"): confd needs these.
+  if (s.peerIP !== undefined && s.asNumber === undefined && known("peerIP", "asNumber")) out.push(["asNumber", `is required for a peerIP peer (peerIP ${show(s.peerIP)}): give the remote AS, from 1 to 4294967295, as a number, a decimal string or dotted "hi.lo"`]);
+  if (!has("peerIP") && !has("peerSelector") && !has("localWorkloadSelector")) out.push(["peerIP", "is required: a peer needs one of peerIP, peerSelector or localWorkloadSelector, or calico-node skips it"]);
+  return out;
+}
+
+/** Spec fields compared by meaning: selectors by canonical form, everything else by value. */
+export function specEqual(field: SpecField, a: unknown, b: unknown): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if ((SELECTORS as readonly string[]).includes(field) && typeof a === "string" && typeof b === "string") {
+    try {
+      return canonicalSelector(field, a) === canonicalSelector(field, b);
+    } catch {
+      return a === b;
+    }
+  }
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+export function pickSpec(o: Record<string, unknown>): PeerSpec {
+  const s: Record<string, unknown> = {};
+  for (const k of SPEC_FIELDS) if (o[k] !== undefined) s[k] = o[k];
+  return s as PeerSpec;
+}

@@ -1,0 +1,141 @@
+#!/usr/bin/env node
+// Finds or builds the real tools the demo and the tests use: the Pulumi CLI (at the version of the
+// pinned @pulumi/pulumi), calicoctl, and etcd. Built binaries live in a user cache directory outside
+// the clone, keyed by the tools module's go.sum, so a fresh clone reuses them.
+"use strict";
+const { execFileSync, spawnSync } = require("child_process");
+const crypto = require("crypto");
+const fs = require("fs");
+const os = require("os");
+const path = require("path");
+
+const ROOT = path.resolve(__dirname, "..");
+const CACHE = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "pulumi-calico-bgppeer");
+
+const PULUMI_VERSION = require(path.join(ROOT, "node_modules/@pulumi/pulumi/package.json")).version;
+// calico v3.31.0: the newest release whose calicoctl builds from the Go module proxy here (see README).
+const CALICO_VERSION = "v3.31.0";
+const CALICO_COMMIT = "b1f3c43f8437";
+
+class ToolError extends Error {}
+
+function have(cmd) {
+  return spawnSync("sh", ["-c", `command -v ${cmd}`], { encoding: "utf8" }).stdout.trim() || undefined;
+}
+
+function sumOf(dir) {
+  const h = crypto.createHash("sha256");
+  for (const f of ["go.mod", "go.sum"]) h.update(fs.readFileSync(path.join(ROOT, dir, f)));
+  return h.digest("hex").slice(0, 12);
+}
+
+function log(msg) {
+  process.stderr.write(`[tools] ${msg}\n`);
+}
+
+function goBuild(moduleDir, pkg, out, ldflags, tags) {
+  if (!have("go")) {
+    throw new ToolError(
+      `building ${path.basename(out)} needs Go 1.25 or newer, and no 'go' is on PATH. Install Go (https://go.dev/dl/) or put a ready ${path.basename(out)} on PATH.`,
+    );
+  }
+  const args = ["build", "-trimpath", "-o", out];
+  if (tags) args.push("-tags", tags);
+  if (ldflags) args.push("-ldflags", ldflags);
+  args.push(pkg);
+  const started = Date.now();
+  log(`building ${path.basename(out)} from Go modules (${pkg}); the first build takes several minutes`);
+  const env = {
+    ...process.env,
+    // These modules are pinned by the committed go.sum; the checksum database has no entries for some of them.
+    GONOSUMDB: [process.env.GONOSUMDB, "github.com/pulumi", "github.com/projectcalico"].filter(Boolean).join(","),
+    GOFLAGS: [process.env.GOFLAGS, "-mod=mod"].filter(Boolean).join(" "),
+  };
+  const r = spawnSync("go", args, { cwd: path.join(ROOT, moduleDir), stdio: ["ignore", "inherit", "inherit"], env });
+  if (r.status !== 0) throw new ToolError(`go build of ${pkg} failed (exit ${r.status}); see the output above`);
+  const secs = ((Date.now() - started) / 1000).toFixed(1);
+  log(`built ${out} in ${secs}s`);
+  return Number(secs);
+}
+
+function versionOf(bin) {
+  const r = spawnSync(bin, ["version"], { encoding: "utf8" });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+/** The Pulumi CLI: a matching `pulumi` on PATH, else our cached build. Returns its bin directory. */
+function ensurePulumi() {
+  const want = `v${PULUMI_VERSION}`;
+  const onPath = have("pulumi");
+  if (onPath && versionOf(onPath) === want && fs.existsSync(path.join(path.dirname(onPath), "pulumi-resource-pulumi-nodejs"))) {
+    return path.dirname(onPath);
+  }
+  const bin = path.join(CACHE, `pulumi-${want}-${sumOf("tools/pulumi")}`, "bin");
+  const exe = path.join(bin, "pulumi");
+  if (!fs.existsSync(exe) || versionOf(exe) !== want) {
+    fs.mkdirSync(bin, { recursive: true });
+    goBuild(
+      "tools/pulumi",
+      "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi",
+      exe + ".tmp",
+      `-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=${want}`,
+      "osusergo,grpcnotrace",
+    );
+    fs.renameSync(exe + ".tmp", exe);
+  }
+  // The engine finds the dynamic provider plugin next to the real pulumi binary (a 'bundled' plugin).
+  const plugin = path.join(bin, "pulumi-resource-pulumi-nodejs");
+  fs.copyFileSync(path.join(ROOT, "node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"), plugin);
+  fs.chmodSync(plugin, 0o755);
+  return bin;
+}
+
+/** calicoctl, built from the calico monorepo at CALICO_VERSION. Returns the binary's path. */
+function ensureCalicoctl() {
+  const bin = path.join(CACHE, `calicoctl-${CALICO_VERSION}-${sumOf("tools/calicoctl")}`, "bin");
+  const exe = path.join(bin, "calicoctl");
+  if (!fs.existsSync(exe)) {
+    fs.mkdirSync(bin, { recursive: true });
+    goBuild(
+      "tools/calicoctl",
+      "github.com/projectcalico/calico/calicoctl/calicoctl",
+      exe + ".tmp",
+      `-s -w -X github.com/projectcalico/calico/pkg/buildinfo.Version=${CALICO_VERSION} -X github.com/projectcalico/calico/pkg/buildinfo.GitRevision=${CALICO_COMMIT}`,
+    );
+    fs.renameSync(exe + ".tmp", exe);
+  }
+  return exe;
+}
+
+/** etcd (Debian's etcd-server). Installed with apt-get when we are root; otherwise we say how. */
+function ensureEtcd() {
+  const found = have("etcd");
+  if (found) return found;
+  if (typeof process.getuid === "function" && process.getuid() === 0 && have("apt-get")) {
+    log("installing etcd-server with apt-get");
+    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+    let r = spawnSync("apt-get", ["install", "-y", "-q", "etcd-server"], { stdio: ["ignore", "inherit", "inherit"], env });
+    if (r.status !== 0) {
+      spawnSync("apt-get", ["update", "-q"], { stdio: ["ignore", "inherit", "inherit"], env });
+      r = spawnSync("apt-get", ["install", "-y", "-q", "etcd-server"], { stdio: ["ignore", "inherit", "inherit"], env });
+    }
+    const after = have("etcd");
+    if (after) return after;
+  }
+  throw new ToolError("etcd is not installed. Install it with `sudo apt-get install -y etcd-server` (Debian/Ubuntu), or put an etcd 3.4+ binary on PATH.");
+}
+
+module.exports = { ensurePulumi, ensureCalicoctl, ensureEtcd, ToolError, CACHE, PULUMI_VERSION, CALICO_VERSION };
+
+if (require.main === module) {
+  const which = process.argv.slice(2);
+  const all = which.length === 0 || which.includes("all");
+  try {
+    if (all || which.includes("etcd")) console.log(`etcd: ${ensureEtcd()}`);
+    if (all || which.includes("pulumi")) console.log(`pulumi: ${path.join(ensurePulumi(), "pulumi")}`);
+    if (all || which.includes("calicoctl")) console.log(`calicoctl: ${ensureCalicoctl()}`);
+  } catch (e) {
+    console.error(`error: ${e.message}`);
+    process.exit(1);
+  }
+}
