@@ -186,9 +186,11 @@ function decodeSpecField(spec: Json, f: SpecField, v: unknown, str: (v: unknown,
     case "localWorkloadSelector":
     case "sourceAddress":
     case "nextHopMode":
-    case "reversePeering":
-      spec[f] = str(v, what);
+    case "reversePeering": {
+      const t = str(v, what);
+      if (t !== undefined) spec[f] = t;
       return;
+    }
     case "peerIP": {
       const t = str(v, what);
       // A stored peerIP calico-node cannot parse is kept as it is, so that it shows as drift.

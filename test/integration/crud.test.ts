@@ -1,0 +1,200 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { provider } from "../../provider";
+import { closeClient } from "../../provider/datastore/client";
+import { peerKey } from "../../provider/model/codec";
+import { startEtcd, TestEtcd } from "../harness/etcd";
+
+let etcd: TestEtcd;
+before(async () => {
+  etcd = await startEtcd();
+  process.env.ETCD_ENDPOINTS = etcd.endpoint;
+});
+after(async () => {
+  closeClient();
+  await etcd?.stop();
+});
+
+async function checked(news: Record<string, unknown>) {
+  const r = await provider.check!({}, news);
+  assert.deepEqual(r.failures ?? [], [], JSON.stringify(r.failures));
+  return r.inputs as Record<string, unknown>;
+}
+async function stored(name: string) {
+  const kv = await etcd.admin.get(peerKey(name)).exec();
+  return kv.kvs[0] ? { value: JSON.parse(kv.kvs[0].value.toString()), text: kv.kvs[0].value.toString(), rev: kv.kvs[0].mod_revision } : undefined;
+}
+async function revision() {
+  return (await etcd.admin.get("/nothing").exec()).header.revision;
+}
+
+describe("create", () => {
+  it("writes the key and value Calico writes (§1.3), with uid and creationTimestamp", async () => {
+    const res = await provider.create(await checked({ name: "rack001-tor", node: "rack1-host1", peerIP: "192.168.1.1", asNumber: 63400 }));
+    const s = await stored("rack001-tor");
+    assert.ok(s);
+    assert.match(s.value.metadata.uid, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.match(s.value.metadata.creationTimestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.equal(
+      s.text,
+      `{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"rack001-tor","uid":"${s.value.metadata.uid}","creationTimestamp":"${s.value.metadata.creationTimestamp}"},"spec":{"node":"rack1-host1","peerIP":"192.168.1.1","asNumber":63400}}`,
+    );
+    assert.equal(res.id, "rack001-tor");
+    assert.equal(res.outs.resourceVersion, s.rev);
+    assert.equal(res.outs.key, "/calico/resources/v3/projectcalico.org/bgppeers/rack001-tor");
+    assert.equal(res.outs.uid, s.value.metadata.uid);
+  });
+
+  it("refuses to overwrite an existing peer without adopt, naming it and explaining adopt", async () => {
+    const before = await stored("rack001-tor");
+    await assert.rejects(provider.create(await checked({ name: "rack001-tor", node: "other", peerIP: "10.9.9.9", asNumber: 1 })), (e: Error) => {
+      assert.match(e.message, /BGPPeer "rack001-tor" already exists in etcd \(uid [0-9a-f-]+, created .*\).*nothing was written.*adopt: true/);
+      return true;
+    });
+    assert.deepEqual(await stored("rack001-tor"), before);
+  });
+
+  it("adopts with adopt: true, keeping uid and creationTimestamp, writing only if the spec differs", async () => {
+    await etcd.admin.put(peerKey("ext1")).value('{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"ext1","uid":"11111111-2222-4333-8444-555555555555","creationTimestamp":"2020-02-02T02:02:02Z","labels":{"owner":"netops"}},"spec":{"peerIP":"10.0.0.1","asNumber":"64512"}}');
+    const same = await stored("ext1");
+    const r1 = await provider.create(await checked({ name: "ext1", peerIP: "10.0.0.1", asNumber: 64512, adopt: true }));
+    assert.deepEqual(await stored("ext1"), same, "equal spec: nothing written");
+    assert.equal(r1.outs.uid, "11111111-2222-4333-8444-555555555555");
+    assert.equal(r1.outs.resourceVersion, same!.rev);
+
+    await provider.delete!("ext1", r1.outs); // start again to adopt with a change
+    await etcd.admin.put(peerKey("ext1")).value(same!.text);
+    const r2 = await provider.create(await checked({ name: "ext1", peerIP: "10.0.0.1", asNumber: 64513, adopt: true }));
+    const after = await stored("ext1");
+    assert.equal(after!.value.spec.asNumber, 64513);
+    assert.equal(after!.value.metadata.uid, "11111111-2222-4333-8444-555555555555");
+    assert.equal(after!.value.metadata.creationTimestamp, "2020-02-02T02:02:02Z");
+    assert.deepEqual(after!.value.metadata.labels, { owner: "netops" }, "labels we do not manage survive");
+    assert.equal(r2.outs.resourceVersion, after!.rev);
+  });
+
+  it("checks that filters exist in the same transaction, and writes nothing when one is missing", async () => {
+    const rev = await revision();
+    await assert.rejects(provider.create(await checked({ name: "filtered", peerIP: "10.0.0.2", asNumber: 1, filters: ["export-only"] })), /filters: BGPFilter "export-only" not found/);
+    assert.equal(await revision(), rev);
+    await etcd.admin.put("/calico/resources/v3/projectcalico.org/bgpfilters/export-only").value('{"kind":"BGPFilter","apiVersion":"projectcalico.org/v3","metadata":{"name":"export-only"},"spec":{}}');
+    await provider.create(await checked({ name: "filtered", peerIP: "10.0.0.2", asNumber: 1, filters: ["export-only"] }));
+    assert.deepEqual((await stored("filtered"))!.value.spec.filters, ["export-only"]);
+  });
+});
+
+describe("update", () => {
+  it("compares the mod revision, keeps uid, creationTimestamp and every field it does not manage", async () => {
+    await etcd.admin.put(peerKey("upd")).value('{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"upd","uid":"aaaaaaaa-2222-4333-8444-555555555555","generation":7,"creationTimestamp":"2021-01-01T00:00:00Z","labels":{"theirs":"x"},"annotations":{"note":"keep"}},"spec":{"peerIP":"10.1.1.1","asNumber":1,"failureDetectionMode":"BFDIfDirectlyConnected","newerField":[1,2]},"status":{"kept":true}}');
+    const created = await provider.create(await checked({ name: "upd", peerIP: "10.1.1.1", asNumber: 1, labels: { mine: "1" }, adopt: true }));
+    const news = await checked({ name: "upd", peerIP: "10.1.1.1", asNumber: "0.65000", labels: { mine: "2" }, keepaliveTime: "30s", adopt: true });
+    const d = await provider.diff!("upd", created.outs, news);
+    assert.deepEqual(d, { changes: true, replaces: [], deleteBeforeReplace: false });
+    const upd = await provider.update!("upd", created.outs, news);
+    const s = await stored("upd");
+    assert.equal(
+      s!.text,
+      '{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"upd","uid":"aaaaaaaa-2222-4333-8444-555555555555","generation":7,"creationTimestamp":"2021-01-01T00:00:00Z","labels":{"theirs":"x","mine":"2"},"annotations":{"note":"keep"}},"spec":{"peerIP":"10.1.1.1","asNumber":65000,"keepaliveTime":"30s","failureDetectionMode":"BFDIfDirectlyConnected","newerField":[1,2]},"status":{"kept":true}}',
+    );
+    assert.equal(upd.outs!.resourceVersion, s!.rev);
+    assert.deepEqual(upd.outs!.labels, { mine: "2" });
+
+    // A label we managed and no longer declare is removed; theirs stays.
+    const news2 = await checked({ name: "upd", peerIP: "10.1.1.1", asNumber: 65000, keepaliveTime: "30s" });
+    await provider.update!("upd", upd.outs, news2);
+    assert.deepEqual((await stored("upd"))!.value.metadata.labels, { theirs: "x" });
+  });
+
+  it("fails with a clear conflict error when the peer changed outside Pulumi, and writes nothing", async () => {
+    const c = await provider.create(await checked({ name: "conf", peerIP: "10.2.2.2", asNumber: 2 }));
+    const s = await stored("conf");
+    s!.value.spec.asNumber = 3;
+    await etcd.admin.put(peerKey("conf")).value(JSON.stringify(s!.value));
+    const outside = await stored("conf");
+    await assert.rejects(provider.update!("conf", c.outs, await checked({ name: "conf", peerIP: "10.2.2.2", asNumber: 4 })), (e: Error) => {
+      assert.match(e.message, /BGPPeer "conf" was changed outside Pulumi: etcd has resourceVersion \d+, state has \d+\. Nothing was written\. Run `pulumi refresh`/);
+      return true;
+    });
+    assert.deepEqual(await stored("conf"), outside);
+  });
+
+  it("says so when the peer was deleted outside Pulumi", async () => {
+    const c = await provider.create(await checked({ name: "gone", peerIP: "10.3.3.3", asNumber: 2 }));
+    await etcd.admin.delete().key(peerKey("gone"));
+    await assert.rejects(provider.update!("gone", c.outs, await checked({ name: "gone", peerIP: "10.3.3.3", asNumber: 5 })), /was deleted outside Pulumi; nothing was written/);
+    assert.equal(await stored("gone"), undefined);
+  });
+});
+
+describe("read", () => {
+  it("returns current props and inputs so drift shows, and an empty id when the key is gone", async () => {
+    const c = await provider.create(await checked({ name: "drift", peerIP: "10.4.4.4", asNumber: 4, labels: { env: "lab" } }));
+    const s = await stored("drift");
+    s!.value.spec.asNumber = 44;
+    s!.value.metadata.labels.extra = "y";
+    await etcd.admin.put(peerKey("drift")).value(JSON.stringify(s!.value));
+    const r = await provider.read!("drift", c.outs);
+    assert.equal(r.id, "drift");
+    assert.equal(r.props!.asNumber, 44);
+    assert.deepEqual(r.props!.labels, { env: "lab" }, "only managed labels are reported");
+    assert.deepEqual(r.inputs, { name: "drift", peerIP: "10.4.4.4", asNumber: 44, labels: { env: "lab" } });
+    const d = await provider.diff!("drift", r.props, await checked({ name: "drift", peerIP: "10.4.4.4", asNumber: 4, labels: { env: "lab" } }));
+    assert.equal(d.changes, true);
+    await etcd.admin.delete().key(peerKey("drift"));
+    assert.equal((await provider.read!("drift", r.props)).id, "");
+  });
+
+  it("reads pre-v3.17 values, string and dotted ASNs and HTML-escaped selectors without a diff", async () => {
+    await etcd.admin.put(peerKey("old-style")).value('{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"old-style","uid":"bbbbbbbb-2222-4333-8444-555555555555","creationTimestamp":"2019-06-01T00:00:00Z"},"spec":{"node":"","peerIP":"","asNumber":0,"nodeSelector":"rack == \'r1\' \\u0026\\u0026 has(bgp)","peerSelector":"has(route-reflector)","futureField":true}}');
+    await etcd.admin.put(peerKey("string-asn")).value('{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"string-asn","uid":"cccccccc-2222-4333-8444-555555555555","creationTimestamp":"2019-06-01T00:00:00Z"},"spec":{"peerIP":"2001:DB8::1","asNumber":"1.10","maxRestartTime":"120s"}}');
+    const r1 = await provider.read!("old-style");
+    const want1 = await checked({ name: "old-style", nodeSelector: "rack=='r1'&&has(bgp)", peerSelector: "has(route-reflector)" });
+    assert.deepEqual(await provider.diff!("old-style", r1.props, want1), { changes: false, replaces: [], deleteBeforeReplace: false });
+    const r2 = await provider.read!("string-asn");
+    assert.equal(r2.props!.asNumber, 65546);
+    const want2 = await checked({ name: "string-asn", peerIP: "2001:db8:0::1", asNumber: 65546, maxRestartTime: "2m" });
+    assert.deepEqual(await provider.diff!("string-asn", r2.props, want2), { changes: false, replaces: [], deleteBeforeReplace: false });
+  });
+
+  it("names the key when the stored value is one Calico cannot parse", async () => {
+    await etcd.admin.put(peerKey("corrupt")).value('{"spec":{"asNumber":"abc"}}');
+    await assert.rejects(provider.read!("corrupt"), /bgppeers\/corrupt is not a BGPPeer Calico can read/);
+  });
+});
+
+describe("diff", () => {
+  it("reports no change for unchanged inputs and ignores __provider", async () => {
+    const inputs = await checked({ name: "nodiff", peerIP: "10.5.5.5", asNumber: 5 });
+    const c = await provider.create(inputs);
+    assert.deepEqual(await provider.diff!("nodiff", { ...c.outs, __provider: "old" }, { ...inputs, __provider: "new" }), { changes: false, replaces: [], deleteBeforeReplace: false });
+  });
+  it("replaces only when the Calico name changes", async () => {
+    const c = await provider.create(await checked({ name: "ren-a", peerIP: "10.6.6.6", asNumber: 6 }));
+    assert.deepEqual(await provider.diff!("ren-a", c.outs, await checked({ name: "ren-b", peerIP: "10.6.6.6", asNumber: 6 })), { changes: true, replaces: ["name"], deleteBeforeReplace: false });
+    assert.deepEqual((await provider.diff!("ren-a", c.outs, await checked({ name: "ren-a", node: "n9", peerIP: "10.6.6.7", asNumber: 7 }))).replaces, []);
+  });
+});
+
+describe("delete", () => {
+  it("deletes with a revision compare and is idempotent when the key is gone", async () => {
+    const c = await provider.create(await checked({ name: "del", peerIP: "10.7.7.7", asNumber: 7 }));
+    await provider.delete!("del", c.outs);
+    assert.equal(await stored("del"), undefined);
+    await provider.delete!("del", c.outs);
+  });
+  it("refuses to delete a different object re-created under the same name", async () => {
+    const c = await provider.create(await checked({ name: "recreated", peerIP: "10.8.8.8", asNumber: 8 }));
+    await etcd.admin.delete().key(peerKey("recreated"));
+    await etcd.admin.put(peerKey("recreated")).value('{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"recreated","uid":"dddddddd-2222-4333-8444-555555555555","creationTimestamp":"2024-01-01T00:00:00Z"},"spec":{"peerIP":"10.8.8.8","asNumber":8}}');
+    await assert.rejects(provider.delete!("recreated", c.outs), /different object from the one this stack created \(uid dddddddd-2222-4333-8444-555555555555 in etcd, [0-9a-f-]+ in state\).*not deleted/);
+    assert.ok(await stored("recreated"));
+  });
+  it("deletes the same object after an out-of-band edit", async () => {
+    const c = await provider.create(await checked({ name: "edited", peerIP: "10.9.9.9", asNumber: 9 }));
+    const s = await stored("edited");
+    s!.value.spec.asNumber = 99;
+    await etcd.admin.put(peerKey("edited")).value(JSON.stringify(s!.value));
+    await provider.delete!("edited", c.outs);
+    assert.equal(await stored("edited"), undefined);
+  });
+});
