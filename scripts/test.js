@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// `npm test`: makes sure the real parts are present (etcd, the Pulumi CLI, calicoctl), building or
+// installing what is missing, then runs every compiled test file with Node's test runner. A
+// missing part fails the run loudly; no test skips itself.
+"use strict";
+const { spawnSync } = require("child_process");
+const fs = require("fs");
+const path = require("path");
+const tools = require("./tools");
+
+const root = path.resolve(__dirname, "..");
+try {
+  tools.ensureEtcd();
+  const pulumiBin = tools.ensurePulumi();
+  const calicoctl = tools.ensureCalicoctl();
+  process.env.PATH = `${pulumiBin}${path.delimiter}${process.env.PATH}`;
+  process.env.CALICOCTL = calicoctl;
+} catch (e) {
+  console.error(`error: ${e.message}`);
+  process.exit(1);
+}
+
+function find(dir) {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
+    const p = path.join(dir, d.name);
+    return d.isDirectory() ? find(p) : p.endsWith(".test.js") ? [p] : [];
+  });
+}
+const only = process.argv.slice(2);
+const files = find(path.join(root, "dist/test")).filter((f) => only.length === 0 || only.some((o) => f.includes(o)));
+if (files.length === 0) {
+  console.error("error: no test files found; run `npm run build` first");
+  process.exit(1);
+}
+const r = spawnSync(process.execPath, ["--test", "--test-concurrency=2", ...files.sort()], { stdio: "inherit", cwd: root });
+process.exit(r.status ?? 1);

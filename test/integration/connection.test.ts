@@ -1,0 +1,99 @@
+import assert from "node:assert/strict";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { after, before, describe, it } from "node:test";
+import { provider } from "../../provider";
+import { closeClient } from "../../provider/datastore/client";
+import { resolveConnection } from "../../provider/datastore/config";
+import { impl } from "../../provider/impl";
+import { peerKey } from "../../provider/model/codec";
+import { freePort, startEtcd, TestEtcd } from "../harness/etcd";
+
+const ENV_KEYS = ["ETCD_ENDPOINTS", "ETCD_USERNAME", "ETCD_PASSWORD", "ETCD_CA_CERT_FILE", "ETCD_CERT_FILE", "ETCD_KEY_FILE", "DATASTORE_TYPE", "CALICOCTL_CONFIG", "CALICO_ETCD_TIMEOUT"];
+function setEnv(vars: Record<string, string>) {
+  for (const k of ENV_KEYS) delete process.env[k];
+  Object.assign(process.env, vars);
+  closeClient();
+}
+async function createPeer(name: string) {
+  const c = await provider.check!({}, { name, peerIP: "10.0.0.1", asNumber: 64512 });
+  return provider.create(c.inputs);
+}
+
+describe("TLS with client certificates", () => {
+  let etcd: TestEtcd;
+  before(async () => (etcd = await startEtcd({ tls: true })));
+  after(async () => {
+    closeClient();
+    await etcd?.stop();
+  });
+  it("creates and reads through ETCD_CA_CERT_FILE / ETCD_CERT_FILE / ETCD_KEY_FILE", async () => {
+    setEnv({ ETCD_ENDPOINTS: etcd.endpoint, ETCD_CA_CERT_FILE: etcd.certs!.ca, ETCD_CERT_FILE: etcd.certs!.cert, ETCD_KEY_FILE: etcd.certs!.key });
+    const r = await createPeer("tls-peer");
+    assert.ok((await etcd.admin.get(peerKey("tls-peer")).string())?.includes('"peerIP":"10.0.0.1"'));
+    assert.equal((await provider.read!("tls-peer", r.outs)).id, "tls-peer");
+  });
+  it("fails with the endpoints named when no client certificate is given", async () => {
+    setEnv({ ETCD_ENDPOINTS: etcd.endpoint, ETCD_CA_CERT_FILE: etcd.certs!.ca, CALICO_ETCD_TIMEOUT: "2s" });
+    await assert.rejects(provider.read!("tls-peer"), new RegExp(`read failed: cannot reach etcd ${etcd.endpoint.replace(/[.]/g, "\\.")} \\(from environment\\)`));
+  });
+  it("reads calicoctl's config file when neither stack config nor environment name endpoints", async () => {
+    const file = path.join(etcd.dataDir, "calicoctl.cfg");
+    fs.writeFileSync(file, `apiVersion: projectcalico.org/v3\nkind: CalicoAPIConfig\nmetadata:\nspec:\n  datastoreType: "etcdv3"\n  etcdEndpoints: "${etcd.endpoint}"\n  etcdCACertFile: "${etcd.certs!.ca}"\n  etcdCertFile: "${etcd.certs!.cert}"\n  etcdKeyFile: "${etcd.certs!.key}"\n`);
+    setEnv({ CALICOCTL_CONFIG: file });
+    assert.equal((await provider.read!("tls-peer")).id, "tls-peer");
+  });
+});
+
+describe("username and password", () => {
+  const password = "s3cr3t-Pa55word";
+  let etcd: TestEtcd;
+  before(async () => (etcd = await startEtcd({ rootPassword: password })));
+  after(async () => {
+    closeClient();
+    await etcd?.stop();
+  });
+  it("works from stack config (configure), which wins over the environment", async () => {
+    setEnv({ ETCD_ENDPOINTS: "http://127.0.0.1:1" });
+    await impl.configure({ config: { get: (k: string) => ({ "calico:etcdEndpoints": etcd.endpoint, "calico:etcdUsername": "root", "calico:etcdPassword": password } as Record<string, string>)[k], require: () => "" } });
+    try {
+      await createPeer("auth-peer");
+      assert.ok(await etcd.admin.get(peerKey("auth-peer")).string());
+    } finally {
+      await impl.configure({ config: { get: () => undefined, require: () => "" } });
+    }
+  });
+  it("rejects a wrong password without printing it", async () => {
+    setEnv({ ETCD_ENDPOINTS: etcd.endpoint, ETCD_USERNAME: "root", ETCD_PASSWORD: "wrong-password-123" });
+    await assert.rejects(provider.read!("auth-peer"), (e: Error) => {
+      assert.match(e.message, /cannot reach etcd/);
+      assert.ok(!e.message.includes("wrong-password-123"), e.message);
+      return true;
+    });
+  });
+});
+
+describe("connection settings", () => {
+  it("times out with the endpoints named", async () => {
+    const port = await freePort();
+    setEnv({ ETCD_ENDPOINTS: `http://127.0.0.1:${port}`, CALICO_ETCD_TIMEOUT: "1s" });
+    const started = Date.now();
+    await assert.rejects(provider.read!("x"), new RegExp(`read failed: cannot reach etcd http://127\\.0\\.0\\.1:${port} \\(from environment\\)`));
+    assert.ok(Date.now() - started < 8000);
+  });
+  it("refuses a non-etcd datastore type", () => {
+    assert.throws(() => resolveConnection({ env: { DATASTORE_TYPE: "kubernetes" } }), /DATASTORE_TYPE is "kubernetes", but BgpPeer manages Calico's etcd v3 datastore only/);
+  });
+  it("takes stack config over environment over the calicoctl config file", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cfg-"));
+    const file = path.join(dir, "calicoctl.cfg");
+    fs.writeFileSync(file, "apiVersion: projectcalico.org/v3\nkind: CalicoAPIConfig\nspec:\n  etcdEndpoints: http://file:2379\n");
+    const env = { ETCD_ENDPOINTS: "http://env:2379", CALICOCTL_CONFIG: file };
+    assert.deepEqual(resolveConnection({ env, stack: (k) => (k === "calico:etcdEndpoints" ? "http://stack:2379" : undefined) }).endpoints, ["http://stack:2379"]);
+    assert.deepEqual(resolveConnection({ env }).endpoints, ["http://env:2379"]);
+    assert.deepEqual(resolveConnection({ env: { CALICOCTL_CONFIG: file } }).endpoints, ["http://file:2379"]);
+    assert.throws(() => resolveConnection({ env: { CALICOCTL_CONFIG: path.join(dir, "missing.cfg") } }), /does not exist/);
+    fs.rmSync(dir, { recursive: true });
+  });
+});
