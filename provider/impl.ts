@@ -85,10 +85,20 @@ function scopeOf(spec: { node?: string; nodeSelector?: string }): "node" | "glob
   return spec.nodeSelector === undefined ? "global" : undefined;
 }
 
+/** The label and annotation keys a resource manages: those its inputs (or last outputs) declare. */
+interface Managed {
+  labels: string[];
+  annotations: string[];
+  adopt?: boolean;
+}
+
+function managedBy(o: { labels?: Record<string, string>; annotations?: Record<string, string>; adopt?: boolean } | undefined): Managed {
+  return { labels: Object.keys(o?.labels ?? {}), annotations: Object.keys(o?.annotations ?? {}), adopt: o?.adopt };
+}
+
 /** Outputs for a stored object, reporting only the labels and annotations this resource manages. */
-function outputsFrom(stored: StoredPeer, modRevision: string, managed: { labels: Iterable<string>; annotations: Iterable<string>; adopt?: boolean }): PeerOutputs {
-  const labelKeys = [...managed.labels];
-  const annotationKeys = [...managed.annotations];
+function outputsFrom(stored: StoredPeer, modRevision: string, managed: Managed): PeerOutputs {
+  const { labels: labelKeys, annotations: annotationKeys } = managed;
   return plain({
     name: stored.name,
     ...stored.spec,
@@ -141,8 +151,8 @@ function decodeKV(name: string, kv: StoredKV): StoredPeer {
 
 async function adopt(inputs: PeerInputs, kv: StoredKV): Promise<PeerOutputs> {
   const stored = decodeKV(inputs.name, kv);
-  const labelKeys = Object.keys(inputs.labels ?? {});
-  const annotationKeys = Object.keys(inputs.annotations ?? {});
+  const managed = { ...managedBy(inputs), adopt: true };
+  const { labels: labelKeys, annotations: annotationKeys } = managed;
   const preserved = preservedParts(stored, labelKeys, annotationKeys);
   const meta = { uid: stored.uid || randomUUID(), creationTimestamp: stored.creationTimestamp || nowTimestamp() };
   const value = desiredValue(inputs, meta, preserved);
@@ -153,7 +163,6 @@ async function adopt(inputs: PeerInputs, kv: StoredKV): Promise<PeerOutputs> {
     sortedJson(pickKeys(stored.annotations, annotationKeys)) === sortedJson(inputs.annotations) &&
     stored.uid !== undefined &&
     stored.creationTimestamp !== undefined;
-  const managed = { labels: labelKeys, annotations: annotationKeys, adopt: true };
   if (same) return outputsFrom(stored, kv.modRevision, managed);
   const res = await withClient("adopt", (c) => updatePeer(c, inputs.name, value, kv.modRevision, inputs.filters ?? []));
   if (!res.ok) {
@@ -195,11 +204,7 @@ export const impl = {
     const value = desiredValue(inputs, meta, undefined);
     const res = await withClient("create", (c) => createPeer(c, inputs.name, value, inputs.filters ?? []));
     if (res.ok) {
-      const outs = outputsFrom(decodeValue(peerKey(inputs.name), value), res.revision, {
-        labels: Object.keys(inputs.labels ?? {}),
-        annotations: Object.keys(inputs.annotations ?? {}),
-        adopt: inputs.adopt,
-      });
+      const outs = outputsFrom(decodeValue(peerKey(inputs.name), value), res.revision, managedBy(inputs));
       return { id: inputs.name, outs };
     }
     if (res.current) {
@@ -220,11 +225,7 @@ export const impl = {
     const kv = await withClient("read", (c) => getPeer(c, name));
     if (!kv) return { id: "" };
     const stored = decodeKV(name, kv);
-    const outs = outputsFrom(stored, kv.modRevision, {
-      labels: Object.keys(props?.labels ?? {}),
-      annotations: Object.keys(props?.annotations ?? {}),
-      adopt: props?.adopt,
-    });
+    const outs = outputsFrom(stored, kv.modRevision, managedBy(props));
     return { id: name, props: outs, inputs: inputsOf(outs) };
   },
 
@@ -233,11 +234,7 @@ export const impl = {
     const value = desiredValue(inputs, olds, olds.preserved);
     const res = await withClient("update", (c) => updatePeer(c, inputs.name, value, olds.resourceVersion, inputs.filters ?? []));
     if (res.ok) {
-      const outs = outputsFrom(decodeValue(peerKey(inputs.name), value), res.revision, {
-        labels: Object.keys(inputs.labels ?? {}),
-        annotations: Object.keys(inputs.annotations ?? {}),
-        adopt: inputs.adopt,
-      });
+      const outs = outputsFrom(decodeValue(peerKey(inputs.name), value), res.revision, managedBy(inputs));
       return { outs };
     }
     if (!res.current) {
