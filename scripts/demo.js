@@ -4,48 +4,18 @@
 // `get bgppeers -o wide` layout. With no etcd configured it starts a local one (data in .demo/etcd)
 // and keeps Pulumi state in a local file backend (.demo/state, passphrase "demo").
 "use strict";
-const { spawn, spawnSync } = require("child_process");
+const { spawnSync } = require("child_process");
 const fs = require("fs");
-const net = require("net");
 const path = require("path");
-const tools = require("./tools");
 
 const ROOT = path.resolve(__dirname, "..");
 const DEMO = path.join(ROOT, ".demo");
 
-async function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
 async function startLocalEtcd() {
-  const etcd = tools.ensureEtcd();
-  const [client, peer] = [await freePort(), await freePort()];
-  const endpoint = `http://127.0.0.1:${client}`;
-  const proc = spawn(etcd, [
-    "--name", "demo", "--data-dir", path.join(DEMO, "etcd"),
-    "--listen-client-urls", endpoint, "--advertise-client-urls", endpoint,
-    "--listen-peer-urls", `http://127.0.0.1:${peer}`, "--initial-advertise-peer-urls", `http://127.0.0.1:${peer}`,
-    "--initial-cluster", `demo=http://127.0.0.1:${peer}`, "--log-level", "error", "--logger", "zap",
-  ], { stdio: "ignore" });
-  const { Etcd3 } = require("etcd3");
-  const c = new Etcd3({ hosts: endpoint });
-  for (let i = 0; ; i++) {
-    try {
-      await c.get("/probe").string();
-      break;
-    } catch (e) {
-      if (i > 100) throw new Error(`local etcd did not start: ${e.message}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  c.close();
-  console.log(`started a local etcd at ${endpoint} (data in .demo/etcd)`);
-  return { endpoint, stop: () => proc.kill("SIGTERM") };
+  const { spawnEtcd } = require("./etcd");
+  const etcd = await spawnEtcd({ name: "demo", dataDir: path.join(DEMO, "etcd") });
+  console.log(`started a local etcd at ${etcd.endpoint} (data in .demo/etcd)`);
+  return etcd;
 }
 
 function table(rows) {
@@ -59,6 +29,8 @@ async function main() {
     spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: ROOT, stdio: "inherit" });
   }
   if (spawnSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: "inherit" }).status !== 0) throw new Error("build failed");
+  // Loaded only now: the tools script reads the installed @pulumi/pulumi's version.
+  const tools = require("./tools");
   const pulumiBin = tools.ensurePulumi();
   process.env.PATH = `${pulumiBin}${path.delimiter}${process.env.PATH}`;
 
@@ -96,7 +68,7 @@ async function main() {
     }
     console.log(`\nBGP peers in etcd (${rows.length - 1}), as \`calicoctl get bgppeers -o wide\` lists them:\n${table(rows)}`);
   } finally {
-    local?.stop();
+    await local?.stop();
   }
 }
 

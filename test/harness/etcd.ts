@@ -1,13 +1,15 @@
-import { ChildProcess, execFileSync, spawn } from "child_process";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { Etcd3 } from "etcd3";
 
-// The tools script is plain JS shared with the demo and CI.
+// Shared with the demo, which is plain JS.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const tools = require("../../../scripts/tools.js") as { ensureEtcd(): string };
+const shared = require("../../../scripts/etcd.js") as {
+  freePort(): Promise<number>;
+  spawnEtcd(o: { name: string; dataDir: string; scheme?: string; extraArgs?: string[]; clientOptions?: object }): Promise<{ endpoint: string; stop(): Promise<void> }>;
+};
 
 export interface EtcdOptions {
   /** Serve https with a CA and require client certificates. */
@@ -34,17 +36,7 @@ export interface TestEtcd {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export const freePort = shared.freePort;
 
 function makeCerts(dir: string): Certs {
   const run = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
@@ -59,50 +51,19 @@ function makeCerts(dir: string): Certs {
 
 /** Starts Debian's etcd on free loopback ports with a temporary data directory. Fails loudly if etcd is missing. */
 export async function startEtcd(opts: EtcdOptions = {}): Promise<TestEtcd> {
-  const etcd = tools.ensureEtcd();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bgppeer-etcd-"));
-  const [clientPort, peerPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
-  const scheme = opts.tls ? "https" : "http";
-  const endpoint = `${scheme}://127.0.0.1:${clientPort}`;
+  const metricsPort = await freePort();
   const certs = opts.tls ? makeCerts(dataDir) : undefined;
-  const args = [
-    "--name", "test",
-    "--data-dir", path.join(dataDir, "data"),
-    "--listen-client-urls", endpoint,
-    "--advertise-client-urls", endpoint,
-    "--listen-peer-urls", `http://127.0.0.1:${peerPort}`,
-    "--initial-advertise-peer-urls", `http://127.0.0.1:${peerPort}`,
-    "--initial-cluster", `test=http://127.0.0.1:${peerPort}`,
-    "--listen-metrics-urls", `http://127.0.0.1:${metricsPort}`,
-    "--log-level", "error",
-    "--logger", "zap",
-  ];
+  const extraArgs = ["--listen-metrics-urls", `http://127.0.0.1:${metricsPort}`];
   if (certs) {
-    args.push("--cert-file", path.join(dataDir, "server.crt"), "--key-file", path.join(dataDir, "server.key"), "--client-cert-auth", "--trusted-ca-file", certs.ca);
+    extraArgs.push("--cert-file", path.join(dataDir, "server.crt"), "--key-file", path.join(dataDir, "server.key"), "--client-cert-auth", "--trusted-ca-file", certs.ca);
   }
-  const proc: ChildProcess = spawn(etcd, args, { stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = "";
-  proc.stderr!.on("data", (d) => (stderr += d.toString()));
-  const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
-
   const tlsOpts = certs
     ? { credentials: { rootCertificate: fs.readFileSync(certs.ca), certChain: fs.readFileSync(certs.cert), privateKey: fs.readFileSync(certs.key) } }
     : {};
-  let admin = new Etcd3({ hosts: endpoint, ...tlsOpts, defaultCallOptions: () => ({ deadline: Date.now() + 2000 }) });
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      await admin.get("/health-probe").string();
-      break;
-    } catch (e) {
-      if (proc.exitCode !== null || Date.now() > deadline) {
-        admin.close();
-        proc.kill("SIGKILL");
-        throw new Error(`etcd did not start on ${endpoint}: ${(e as Error).message}\n${stderr}`);
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  const server = await shared.spawnEtcd({ name: "test", dataDir: path.join(dataDir, "data"), scheme: opts.tls ? "https" : "http", extraArgs, clientOptions: tlsOpts });
+  const endpoint = server.endpoint;
+  let admin = new Etcd3({ hosts: endpoint, ...tlsOpts });
   if (opts.rootPassword !== undefined) {
     await admin.role("root").create();
     await admin.user("root").create(opts.rootPassword);
@@ -129,12 +90,7 @@ export async function startEtcd(opts: EtcdOptions = {}): Promise<TestEtcd> {
     },
     async stop() {
       admin.close();
-      if (proc.exitCode === null) {
-        proc.kill("SIGTERM");
-        const timer = setTimeout(() => proc.kill("SIGKILL"), 5000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await server.stop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
