@@ -1,0 +1,126 @@
+import assert from "node:assert/strict";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { after, before, describe, it } from "node:test";
+import { PEER_PREFIX } from "../../provider/model/codec";
+import { startEtcd, TestEtcd } from "../harness/etcd";
+
+/**
+ * A user's project installs the package from a tarball made by `npm pack`, creates peers, then
+ * upgrades to a newer version of the package (a second tarball with a bumped version whose
+ * implementation reports that it ran) and reinstalls. The upgrade must show no changes, and the
+ * engine must run the new implementation, not one frozen into state.
+ *
+ * The program runs in a child process from the user's project with that project's own
+ * @pulumi/pulumi and the installed package (a Pulumi program sees one copy of the SDK; the test's
+ * copy would be a second), and drives the real CLI through the Automation API.
+ */
+const ROOT = path.resolve(__dirname, "../../..");
+let etcd: TestEtcd;
+let work: string;
+let proj: string;
+const marker = () => path.join(work, "impl-ran");
+
+const DRIVER = `"use strict";
+const { LocalWorkspace, PulumiCommand } = require("@pulumi/pulumi/automation");
+const { BgpPeer } = require("pulumi-calico-bgppeer");
+const [op, work, pulumiRoot] = process.argv.slice(2);
+function program() {
+  return {
+    tor: new BgpPeer("tor", { scope: "node", node: "rack1-host1", peerIP: "10.1.0.1", asNumber: "64512.1" }).key,
+    rr: new BgpPeer("rr", { name: "rr", peerIP: "2001:db8::1", asNumber: 64512, keepOriginalNextHop: true }).key,
+  };
+}
+(async () => {
+  const stack = await LocalWorkspace.createOrSelectStack(
+    { stackName: "upgrade", projectName: "fabric", program },
+    {
+      workDir: work,
+      pulumiCommand: await PulumiCommand.get({ root: pulumiRoot }),
+      projectSettings: { name: "fabric", runtime: "nodejs", main: __dirname, backend: { url: "file://" + work } },
+      envVars: { PULUMI_CONFIG_PASSPHRASE: "upgrade", PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true" },
+    },
+  );
+  let out;
+  if (op === "up") out = (await stack.up()).summary.resourceChanges;
+  else if (op === "preview") { const p = await stack.preview({ diff: true }); out = { changes: p.changeSummary, stdout: p.stdout }; }
+  else if (op === "refresh") out = (await stack.refresh()).summary.resourceChanges;
+  else if (op === "destroy") out = (await stack.destroy()).summary.resourceChanges;
+  else if (op === "export") out = (await stack.exportStack()).deployment;
+  process.stdout.write(JSON.stringify(out));
+})().catch((e) => { console.error(e); process.exit(1); });
+`;
+
+function sh(cmd: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv) {
+  return execFileSync(cmd, args, { cwd, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 26 });
+}
+function install(tarball: string) {
+  sh("npm", ["install", "--offline", "--no-audit", "--no-fund", "--loglevel=error", tarball], proj);
+}
+let pulumiRoot: string;
+function pulumi(op: string): any {
+  const env = { ...process.env, ETCD_ENDPOINTS: etcd.endpoint, BGPPEER_TEST_MARKER: marker() };
+  return JSON.parse(sh(process.execPath, ["driver.js", op, work, pulumiRoot], proj, env));
+}
+function providerTexts(deployment: any): string[] {
+  return deployment.resources.filter((r: any) => r.type.endsWith(":BgpPeer")).flatMap((r: any) => [r.inputs.__provider, r.outputs.__provider]);
+}
+async function revision() {
+  return (await etcd.admin.get("/nothing").exec()).header.revision;
+}
+
+before(async () => {
+  etcd = await startEtcd();
+  work = fs.mkdtempSync(path.join(os.tmpdir(), "bgppeer-upgrade-"));
+  proj = path.join(work, "proj");
+  fs.mkdirSync(proj);
+  fs.writeFileSync(path.join(proj, "package.json"), JSON.stringify({ name: "fabric", version: "1.0.0", private: true }));
+  fs.writeFileSync(path.join(proj, "driver.js"), DRIVER);
+  const bin = process.env.PATH!.split(path.delimiter).find((d) => fs.existsSync(path.join(d, "pulumi")));
+  assert.ok(bin, "the Pulumi CLI must be on PATH (scripts/test.js puts it there)");
+  pulumiRoot = path.dirname(bin);
+});
+after(async () => {
+  await etcd?.stop();
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+});
+
+describe("upgrading the package", { concurrency: false }, () => {
+  it("bumping the version and reinstalling shows no changes, and the new implementation runs", async () => {
+    const v1 = sh("npm", ["pack", "--silent", "--pack-destination", work], ROOT).trim();
+    install(path.join(work, v1));
+    assert.deepEqual(pulumi("up"), { create: 3 });
+    assert.equal(Object.keys(await etcd.admin.getAll().prefix(PEER_PREFIX).keys()).length, 2);
+    const before = pulumi("export");
+
+    // The next release: the same code plus a line that records which version's implementation ran.
+    const next = path.join(work, "next");
+    fs.mkdirSync(next);
+    sh("tar", ["-xzf", path.join(work, v1), "-C", next], work);
+    const src = path.join(next, "package");
+    const manifest = JSON.parse(fs.readFileSync(path.join(src, "package.json"), "utf8"));
+    const version = manifest.version.replace(/\d+$/, (n: string) => String(Number(n) + 1));
+    fs.writeFileSync(path.join(src, "package.json"), JSON.stringify({ ...manifest, version }, null, 2));
+    fs.appendFileSync(
+      path.join(src, "dist/provider/impl.js"),
+      `\nif (process.env.BGPPEER_TEST_MARKER) require("fs").writeFileSync(process.env.BGPPEER_TEST_MARKER, require("../../package.json").version);\n`,
+    );
+    const v2 = sh("npm", ["pack", "--silent", "--pack-destination", work], src).trim();
+    assert.notEqual(v2, v1);
+    install(path.join(work, v2));
+    assert.equal(JSON.parse(fs.readFileSync(path.join(proj, "node_modules/pulumi-calico-bgppeer/package.json"), "utf8")).version, version);
+
+    const rev = await revision();
+    const pv = pulumi("preview");
+    assert.deepEqual(pv.changes, { same: 3 }, pv.stdout);
+    assert.equal(fs.readFileSync(marker(), "utf8"), version, "the engine ran the upgraded implementation");
+    assert.deepEqual(pulumi("refresh"), { same: 3 });
+    assert.deepEqual(pulumi("up"), { same: 3 });
+    assert.equal(await revision(), rev, "the upgrade wrote nothing to etcd");
+    assert.deepEqual(providerTexts(pulumi("export")), providerTexts(before), "the serialized provider is the same text in both versions");
+    assert.deepEqual(pulumi("destroy"), { delete: 3 });
+    assert.equal(Object.keys(await etcd.admin.getAll().prefix(PEER_PREFIX).keys()).length, 0);
+  });
+});
