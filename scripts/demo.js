@@ -64,7 +64,7 @@ async function main() {
     for (const [key, value] of Object.entries(kvs).sort(([a], [b]) => a.localeCompare(b))) {
       const p = decodeValue(key, value);
       const node = p.spec.node ?? p.spec.nodeSelector ?? "(global)";
-      rows.push([p.name, p.spec.peerIP ?? "", node, p.spec.asNumber !== undefined ? String(p.spec.asNumber) : ""]);
+      rows.push([p.name, p.spec.peerIP ?? "", node, String(p.spec.asNumber ?? 0)]);
     }
     console.log(`\nBGP peers in etcd (${rows.length - 1}), as \`calicoctl get bgppeers -o wide\` lists them:\n${table(rows)}`);
   } finally {

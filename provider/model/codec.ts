@@ -59,10 +59,22 @@ export function goJson(value: unknown): string {
   return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
-/** The spec as Calico writes it: Go field order, unset fields absent, password key always present. */
+/** Go's json.Marshal writes map keys sorted by their bytes. */
+function sortedMap(m: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (!m || Object.keys(m).length === 0) return undefined;
+  const keys = Object.keys(m).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  return Object.fromEntries(keys.map((k) => [k, m[k]]));
+}
+
+/**
+ * The spec as Calico writes it: Go field order, unset fields absent, password key always present.
+ * Objects that went through the Pulumi engine come back with their keys sorted, so the nested
+ * SecretKeySelector is put back in its Go order (name, key, optional) too.
+ */
 export function encodeSpec(spec: PeerSpec, extra: Json = {}): Json {
   const out: Json = {};
   for (const k of SPEC_FIELDS) if (spec[k] !== undefined) out[k] = spec[k];
+  if (spec.password) out.password = { secretKeyRef: orderKeys(spec.password.secretKeyRef as unknown as Json, ["name", "key", "optional"]) };
   for (const [k, v] of Object.entries(extra)) if (!(SPEC_FIELDS as readonly string[]).includes(k)) out[k] = v;
   return out;
 }
@@ -91,8 +103,8 @@ export function encodeValue(a: EncodeArgs): string {
       // clientv3 never stores these.
       resourceVersion: undefined,
       selfLink: undefined,
-      labels: a.labels && Object.keys(a.labels).length ? a.labels : undefined,
-      annotations: a.annotations && Object.keys(a.annotations).length ? a.annotations : undefined,
+      labels: sortedMap(a.labels),
+      annotations: sortedMap(a.annotations),
     },
     METADATA_ORDER,
   );

@@ -169,17 +169,25 @@ export function checkInputs(raw: Record<string, unknown>): CheckOutcome {
     if (k.startsWith("__") || unknown.has(k) || v === undefined || v === null) continue;
     known[k] = v;
   }
-  const parsed = rawInputSchema().safeParse(known);
-  if (!parsed.success) {
+  // A field of the wrong type is reported and set aside, and the rules still run on the rest, so
+  // that one preview shows every problem.
+  const typeFailed = new Set<string>();
+  let parsed = rawInputSchema().safeParse(known);
+  while (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const path = issue.path.join(".");
       if (issue.code === "unrecognized_keys") {
-        for (const key of issue.keys) f.add(path ? `${path}.${key}` : key, `is not a BGPPeer input; see the README for the inputs BgpPeer takes`);
+        for (const key of issue.keys) {
+          f.add(path ? `${path}.${key}` : key, `is not a BGPPeer input; see the README for the inputs BgpPeer takes`);
+          typeFailed.add(path ? String(issue.path[0]) : key);
+        }
       } else {
-        f.add(path || "(inputs)", `${show(path ? issue.path.reduce<any>((o, p) => o?.[p as string], known) : known)} is invalid: ${issue.message}`);
+        f.add(path, `${show(issue.path.reduce<any>((o, p) => o?.[p as string], known))} is invalid: ${issue.message}`);
+        typeFailed.add(String(issue.path[0]));
       }
     }
-    return { failures: f.list };
+    for (const k of typeFailed) delete known[k];
+    parsed = rawInputSchema().safeParse(known);
   }
   const args: RawInputs = parsed.data;
   const out: Record<string, unknown> = {};
@@ -230,9 +238,10 @@ export function checkInputs(raw: Record<string, unknown>): CheckOutcome {
     }
   }
 
+  // "" is not an AS number to Calico either ("invalid AS Number format ()"); 0 is its "unset".
   for (const field of ["asNumber", "localASNumber"] as const) {
     const v = args[field];
-    if (v === undefined || v === "") continue;
+    if (v === undefined) continue;
     const asn = f.run(() => parseAsn(field, v));
     if (asn === undefined) continue;
     if (field === "localASNumber" && asn === 0) f.add(field, `0 is not a usable local AS number: give 1 to 4294967295, or leave localASNumber out to use the node's AS`);
@@ -240,8 +249,10 @@ export function checkInputs(raw: Record<string, unknown>): CheckOutcome {
   }
 
   if (args.keepOriginalNextHop) out.keepOriginalNextHop = true;
+  // sourceAddress is a Go string (omitempty), so "" means unset; the other two are pointers in
+  // Calico's struct, where "" is a value that is not in the enum.
   for (const field of ["nextHopMode", "sourceAddress", "reversePeering"] as const) {
-    const v = nonEmpty(args[field]);
+    const v = field === "sourceAddress" ? nonEmpty(args[field]) : args[field];
     if (v === undefined) continue;
     const allowed: readonly string[] = ENUMS[field];
     if (!allowed.includes(v)) f.add(field, `${show(v)} is not valid: it must be one of ${allowed.map((a) => `"${a}"`).join(", ")}`);
@@ -255,8 +266,9 @@ export function checkInputs(raw: Record<string, unknown>): CheckOutcome {
     out.password = { secretKeyRef: { name: ref.name, key: ref.key, ...(ref.optional !== undefined ? { optional: ref.optional } : {}) } };
   }
 
+  // metav1.Duration rejects "" (time.ParseDuration), so it is not "unset" here either.
   for (const field of ["maxRestartTime", "keepaliveTime"] as const) {
-    const v = nonEmpty(args[field]);
+    const v = args[field];
     if (v === undefined) continue;
     const d = f.run(() => normalizeDuration(field, v));
     if (d !== undefined) out[field] = d;
@@ -291,8 +303,8 @@ export function checkInputs(raw: Record<string, unknown>): CheckOutcome {
   }
 
   // A field that already failed counts as unknown here, so that one bad value is reported once.
-  const skip = new Set([...unknown, ...f.list.map((e) => e.property.split(/[.[]/)[0])]);
-  for (const [field, rule] of crossFieldRules(out as PeerSpec, skip)) f.add(field, rule);
+  const failed = new Set(f.list.map((e) => e.property.split(/[.[]/)[0]));
+  for (const [field, rule] of crossFieldRules(out as PeerSpec, unknown, failed)) f.add(field, rule);
 
   for (const field of ["labels", "annotations"] as const) {
     const m = args[field];
@@ -316,6 +328,8 @@ export function checkInputs(raw: Record<string, unknown>): CheckOutcome {
     out.name = name;
   } else if (unknown.has("name")) {
     out.name = UNKNOWN;
+  } else if (typeFailed.has("name")) {
+    // Already reported.
   } else if (seed) {
     if (nodeUnknown || unknown.has("peerIP")) out.name = UNKNOWN;
     else if (out.peerIP !== undefined) {
@@ -338,11 +352,12 @@ export function checkInputs(raw: Record<string, unknown>): CheckOutcome {
 /**
  * Rules between fields: validateBGPPeerSpec and the CRD's CEL rules, plus the two that Calico
  * leaves to confd (which otherwise skips the peer, or writes AS 0 into BIRD). Rules involving a
- * field still unknown at preview are skipped.
+ * field still unknown at preview are skipped, and so are rules involving a field that already
+ * failed, so that one bad value is reported once.
  */
-export function crossFieldRules(s: PeerSpec, unknown: ReadonlySet<string> = new Set()): Array<[string, string]> {
-  const has = (k: SpecField) => s[k] !== undefined || unknown.has(k);
-  const known = (...ks: SpecField[]) => ks.every((k) => !unknown.has(k));
+export function crossFieldRules(s: PeerSpec, unknown: ReadonlySet<string> = new Set(), failed: ReadonlySet<string> = new Set()): Array<[string, string]> {
+  const has = (k: SpecField) => s[k] !== undefined || unknown.has(k) || failed.has(k);
+  const known = (...ks: SpecField[]) => ks.every((k) => !unknown.has(k) && !failed.has(k));
   const out: Array<[string, string]> = [];
   if (s.node !== undefined && s.nodeSelector !== undefined && known("node", "nodeSelector")) out.push(["node", "must be empty when nodeSelector is specified: give node or nodeSelector, not both"]);
   if (s.peerIP !== undefined && s.peerSelector !== undefined && known("peerIP", "peerSelector")) out.push(["peerIP", "must be empty when peerSelector is specified: give peerIP or peerSelector, not both"]);
@@ -351,7 +366,8 @@ export function crossFieldRules(s: PeerSpec, unknown: ReadonlySet<string> = new 
   if (s.peerIP !== undefined && s.localWorkloadSelector !== undefined && known("peerIP", "localWorkloadSelector")) out.push(["peerIP", "must be empty when localWorkloadSelector is specified"]);
   if (s.peerSelector !== undefined && s.localWorkloadSelector !== undefined && known("peerSelector", "localWorkloadSelector")) out.push(["peerSelector", "must be empty when localWorkloadSelector is specified"]);
   if (s.reachableBy !== undefined && s.peerIP === undefined && known("peerIP", "reachableBy")) out.push(["reachableBy", `${show(s.reachableBy)} must be empty when peerIP is empty: reachableBy is the gateway to peerIP`]);
-  if (s.keepOriginalNextHop && s.nextHopMode !== undefined && known("nextHopMode")) out.push(["keepOriginalNextHop", "must not be true when nextHopMode is set: keepOriginalNextHop is deprecated, use nextHopMode instead"]);
+  // Calico tests for a nextHopMode at all (a non-nil pointer), so an invalid one conflicts too.
+  if (s.keepOriginalNextHop && (s.nextHopMode !== undefined || failed.has("nextHopMode")) && !unknown.has("nextHopMode")) out.push(["keepOriginalNextHop", "must not be true when nextHopMode is set: keepOriginalNextHop is deprecated, use nextHopMode instead"]);
   // Stricter than Calico's validator (see README, "Deliberate differences"): confd needs these.
   if (s.peerIP !== undefined && s.asNumber === undefined && known("peerIP", "asNumber")) out.push(["asNumber", `is required for a peerIP peer (peerIP ${show(s.peerIP)}): give the remote AS, from 1 to 4294967295, as a number, a decimal string or dotted "hi.lo"`]);
   if (!has("peerIP") && !has("peerSelector") && !has("localWorkloadSelector")) out.push(["peerIP", "is required: a peer needs one of peerIP, peerSelector or localWorkloadSelector, or calico-node skips it"]);

@@ -94,7 +94,7 @@ describe("update", () => {
     const s = await stored("upd");
     assert.equal(
       s!.text,
-      '{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"upd","uid":"aaaaaaaa-2222-4333-8444-555555555555","generation":7,"creationTimestamp":"2021-01-01T00:00:00Z","labels":{"theirs":"x","mine":"2"},"annotations":{"note":"keep"}},"spec":{"peerIP":"10.1.1.1","asNumber":65000,"keepaliveTime":"30s","failureDetectionMode":"BFDIfDirectlyConnected","newerField":[1,2]},"status":{"kept":true}}',
+      '{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"upd","uid":"aaaaaaaa-2222-4333-8444-555555555555","generation":7,"creationTimestamp":"2021-01-01T00:00:00Z","labels":{"mine":"2","theirs":"x"},"annotations":{"note":"keep"}},"spec":{"peerIP":"10.1.1.1","asNumber":65000,"keepaliveTime":"30s","failureDetectionMode":"BFDIfDirectlyConnected","newerField":[1,2]},"status":{"kept":true}}',
     );
     assert.equal(upd.outs!.resourceVersion, s!.rev);
     assert.deepEqual(upd.outs!.labels, { mine: "2" });

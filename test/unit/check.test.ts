@@ -69,6 +69,22 @@ describe("check: v3 rules", () => {
   it("reports one failure for one bad value, and every bad value at once", () => {
     assert.equal(failures({ name: "p", peerIP: "nope", asNumber: 1 }).length, 1);
     assert.equal(failures({ name: "P", peerIP: "nope", asNumber: "x", ttlSecurity: 999 }).length, 4);
+    // A value of the wrong type is set aside and the other rules still run.
+    assert.deepEqual(
+      failures({ name: "a b", node: 42, peerIP: "10.0.0.1", asNumber: 1, bogus: 1 }).map((f) => f.split(":")[0]),
+      ["node", "bogus", "name"],
+    );
+    assert.deepEqual(failures({ name: "p", peerIP: true }).map((f) => f.split(":")[0]), ["peerIP"], "no 'peerIP is required' on top of the type error");
+    // An invalid nextHopMode still conflicts with keepOriginalNextHop, as in Calico.
+    assert.deepEqual(failures({ ...base, keepOriginalNextHop: true, nextHopMode: "auto" }).map((f) => f.split(":")[0]), ["nextHopMode", "keepOriginalNextHop"]);
+  });
+  it('treats "" as a value where Calico does, and as unset where Calico does', () => {
+    assert.match(failures({ ...base, asNumber: "" })[0], /^asNumber: "" is not a valid AS number/);
+    assert.match(failures({ ...base, localASNumber: "" })[0], /^localASNumber: "" is not a valid AS number/);
+    assert.match(failures({ ...base, maxRestartTime: "" })[0], /^maxRestartTime: "" is not a valid duration/);
+    assert.match(failures({ ...base, nextHopMode: "" })[0], /^nextHopMode: "" is not valid: it must be one of "Auto", "Self", "Keep"/);
+    assert.match(failures({ ...base, reversePeering: "" })[0], /^reversePeering: "" is not valid/);
+    assert.deepEqual(checkInputs({ ...base, sourceAddress: "", node: "", nodeSelector: "", reachableBy: "" }).inputs, { ...base, asNumber: 64512 });
   });
   it("never echoes the value of a secret-like field it does not know", () => {
     const got = failures({ ...base, etcdPassword: "hunter2" });
@@ -114,6 +130,17 @@ describe("codec", () => {
     assert.equal(goJson({ s: "a == 'x' && b < c > d" }), '{"s":"a == \'x\' \\u0026\\u0026 b \\u003c c \\u003e d"}');
     const v = encodeValue({ name: "p", uid: "u", creationTimestamp: "t", labels: { l: "1" }, spec: { reversePeering: "Manual", peerSelector: "has(a)", nodeSelector: "all()" } });
     assert.equal(v, '{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"p","uid":"u","creationTimestamp":"t","labels":{"l":"1"}},"spec":{"nodeSelector":"all()","peerSelector":"has(a)","reversePeering":"Manual"}}');
+    // The engine hands objects back with sorted keys; Go writes struct fields in declaration order
+    // and map keys sorted.
+    const w = encodeValue({
+      name: "p",
+      uid: "u",
+      creationTimestamp: "t",
+      labels: { z: "1", a: "2", "Z/x": "3" },
+      annotations: { "é": "1", f: "2" },
+      spec: { peerIP: "10.0.0.1", asNumber: 1, password: { secretKeyRef: { optional: true, key: "k", name: "s" } } as any },
+    });
+    assert.equal(w, '{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"p","uid":"u","creationTimestamp":"t","labels":{"Z/x":"3","a":"2","z":"1"},"annotations":{"f":"2","é":"1"}},"spec":{"peerIP":"10.0.0.1","asNumber":1,"password":{"secretKeyRef":{"name":"s","key":"k","optional":true}}}}');
   });
   it("reads everything Calico ever wrote", () => {
     const old = decodeValue(PEER_PREFIX + "p", '{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"p","uid":"u","creationTimestamp":"2019-01-01T00:00:00Z"},"spec":{"node":"","peerIP":"","asNumber":0,"nodeSelector":"","peerSelector":"rr == \'true\' \\u0026\\u0026 has(x)"}}');
@@ -131,6 +158,6 @@ describe("codec", () => {
   it("keeps unknown fields on write-back", () => {
     const stored = decodeValue(PEER_PREFIX + "p", '{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"p","uid":"u","generation":3,"creationTimestamp":"2020-01-01T00:00:00Z","labels":{"mine":"1","theirs":"2"}},"spec":{"peerIP":"1.1.1.1","asNumber":1,"failureDetectionMode":"BFDIfDirectlyConnected"},"status":{"x":1}}');
     const v = encodeValue({ name: "p", uid: "u", creationTimestamp: "2020-01-01T00:00:00Z", labels: { theirs: "2", mine: "9" }, spec: { peerIP: "1.1.1.2", asNumber: 2 }, base: stored.raw });
-    assert.equal(v, '{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"p","uid":"u","generation":3,"creationTimestamp":"2020-01-01T00:00:00Z","labels":{"theirs":"2","mine":"9"}},"spec":{"peerIP":"1.1.1.2","asNumber":2,"failureDetectionMode":"BFDIfDirectlyConnected"},"status":{"x":1}}');
+    assert.equal(v, '{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"p","uid":"u","generation":3,"creationTimestamp":"2020-01-01T00:00:00Z","labels":{"mine":"9","theirs":"2"}},"spec":{"peerIP":"1.1.1.2","asNumber":2,"failureDetectionMode":"BFDIfDirectlyConnected"},"status":{"x":1}}');
   });
 });

@@ -1,0 +1,107 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { RuleError } from "../../provider/model/errors";
+import { checkInputs } from "../../provider/model/spec";
+import { calicoctlValidate, Result } from "../harness/calicoctl";
+import { generateCorpus, METADATA_POOLS, PeerDoc, POOLS, toInputs } from "./corpus";
+
+/**
+ * Differential validation: every document of a seeded corpus goes through our check and through
+ * `calicoctl validate` (calicoctl's strict document parser, then libcalico-go's validator: what
+ * `calicoctl create` runs before it writes, minus the BGPFilter lookup, which we do inside the
+ * write transaction). Any disagreement must be one of the deliberate differences the README lists.
+ */
+const SEED = 20261122;
+const SIZE = 1200;
+
+/**
+ * The deliberate differences: rules where we reject what calicoctl v3.31 accepts. Each has the
+ * README's wording and recognizes our failure by field and reason. Keep this list and the README's
+ * "Deliberate differences" section the same.
+ */
+export const DELIBERATE: Array<{ readme: string; matches(f: RuleError): boolean }> = [
+  { readme: "asNumber is required on a peerIP peer", matches: (f) => f.property === "asNumber" && /is required for a peerIP peer/.test(f.reason) },
+  { readme: "a peer needs one of peerIP, peerSelector or localWorkloadSelector", matches: (f) => f.property === "peerIP" && /a peer needs one of/.test(f.reason) },
+  { readme: "nextHopMode and reversePeering must be one of their enum values", matches: (f) => ["nextHopMode", "reversePeering"].includes(f.property) && /must be one of/.test(f.reason) },
+  { readme: "negative durations are rejected", matches: (f) => ["maxRestartTime", "keepaliveTime"].includes(f.property) && /is negative/.test(f.reason) },
+  { readme: "negative numAllowedLocalASNumbers is rejected", matches: (f) => f.property === "numAllowedLocalASNumbers" && /^-/.test(f.reason) },
+  { readme: "localASNumber 0 is rejected", matches: (f) => f.property === "localASNumber" && /^0 is not a usable local AS number/.test(f.reason) },
+  { readme: "password.secretKeyRef needs a valid Secret name and key", matches: (f) => /^password\.secretKeyRef\.(name|key)$/.test(f.property) },
+  { readme: "inputs are typed: a string field takes a string, not a number or a boolean", matches: (f) => /expected string, received (number|boolean)/.test(f.reason) },
+];
+
+/** The JSON field names calicoctl's message blames, mapped from Go's (PeerIP → peerIP, Metadata.Name → name). */
+export function blamedFields(message: string): string[] {
+  const out = new Set<string>();
+  const goName = (g: string) => {
+    const top = g.replace(/\[\d+\]$/, "");
+    if (top.startsWith("Metadata.")) return top.slice("Metadata.".length).toLowerCase();
+    return top === "ASNumber" ? "asNumber" : top === "TTLSecurity" ? "ttlSecurity" : top[0].toLowerCase() + top.slice(1);
+  };
+  for (const m of message.matchAll(/(?:error with field|^-) +([A-Z][\w.[\]]*) +=/gm)) out.add(goName(m[1]));
+  for (const m of message.matchAll(/field BGPPeerSpec\.(\w+)/g)) out.add(m[1]);
+  for (const m of message.matchAll(/not recognized or is in the wrong location: (\w+)/g)) out.add(m[1]);
+  return [...out];
+}
+
+async function validateAll(corpus: PeerDoc[], parallel = 4): Promise<Result[]> {
+  const results: Result[] = new Array(corpus.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (next < corpus.length) {
+        const i = next++;
+        results[i] = await calicoctlValidate(corpus[i]);
+      }
+    }),
+  );
+  return results;
+}
+
+describe("differential validation against calicoctl validate", () => {
+  it(`agrees with calicoctl on a seeded corpus of ${SIZE} documents, except for the deliberate differences`, async () => {
+    const corpus = generateCorpus(SEED, SIZE);
+    const theirs = await validateAll(corpus);
+    const tally = { bothAccept: 0, bothReject: 0, deliberate: 0 };
+    const used = new Set<string>();
+    const problems: string[] = [];
+    corpus.forEach((doc, i) => {
+      const ours = checkInputs(toInputs(doc)).failures;
+      const calico = theirs[i];
+      const message = (calico.stderr + calico.stdout).trim();
+      const show = () => `#${i} ${JSON.stringify(doc.metadata)} ${JSON.stringify(doc.spec)}\n    ours: ${ours.map((f) => `${f.property}: ${f.reason}`).join("; ") || "accepted"}\n    calicoctl: ${message}`;
+      if (calico.status !== 0 && !/^failed to (validate|execute command)/.test(message)) problems.push(`calicoctl did not run as expected: ${show()}`);
+      else if (ours.length === 0 && calico.status === 0) tally.bothAccept++;
+      else if (ours.length === 0) problems.push(`calicoctl rejects what we accept (we would write it): ${show()}`);
+      else if (calico.status === 0) {
+        const unexplained = ours.filter((f) => !DELIBERATE.some((d) => d.matches(f)));
+        if (unexplained.length) problems.push(`we reject what calicoctl accepts, not a deliberate difference: ${show()}`);
+        else {
+          tally.deliberate++;
+          for (const f of ours) used.add(DELIBERATE.find((d) => d.matches(f))!.readme);
+        }
+      } else {
+        tally.bothReject++;
+        const blamed = blamedFields(message);
+        // Every segment of our paths: calicoctl names an unknown key by its leaf name only.
+        const ourFields = ours.flatMap((f) => f.property.split(/[.[\]]/));
+        if (blamed.length && !blamed.some((b) => ourFields.includes(b))) problems.push(`both reject, but for different fields (${blamed.join(", ")}): ${show()}`);
+      }
+    });
+    console.log(`differential validation: ${SIZE} documents (seed ${SEED}): ${JSON.stringify(tally)}`);
+    assert.deepEqual(problems, []);
+    // The corpus must exercise both outcomes, every field, and every deliberate difference it claims.
+    assert.ok(tally.bothAccept > SIZE / 5 && tally.bothReject > SIZE / 5, JSON.stringify(tally));
+    for (const f of [...Object.keys(POOLS), ...Object.keys(METADATA_POOLS)]) {
+      assert.ok(corpus.some((d) => f in d.spec || f in d.metadata), `no document sets ${f}`);
+    }
+    assert.deepEqual([...used].sort(), DELIBERATE.map((d) => d.readme).sort(), "every deliberate difference is hit by the corpus");
+  });
+
+  it("reads calicoctl's blamed fields from its messages", () => {
+    assert.deepEqual(blamedFields("failed to validate 'BGPPeer' resource: [error with field Metadata.Name = 'Peer' (name must …)]"), ["name"]);
+    assert.deepEqual(blamedFields("[error with the following fields:\n-  ASNumber = '1' (x)\n-  Filters[0] = 'B' (y)\n]"), ["asNumber", "filters"]);
+    assert.deepEqual(blamedFields("error parsing document: cannot parse number '256' into field BGPPeerSpec.ttlSecurity of type uint8"), ["ttlSecurity"]);
+    assert.deepEqual(blamedFields("error parsing document: json: cannot unmarshal number into Go value of type string"), []);
+  });
+});
