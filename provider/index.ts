@@ -1,4 +1,8 @@
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { serializedProvider } from "./resource";
+
 export { BgpPeer, BgpPeerArgs, SecretKeyRefArgs } from "./resource";
-export { provider } from "./shim";
+/** The dynamic provider BgpPeer uses (the same object), for use with your own dynamic.Resource. */
+export const provider: dynamic.ResourceProvider = serializedProvider();
 export type { PeerOutputs as BgpPeerOutputs } from "./impl";
 export type { PeerInputs as BgpPeerInputs, PeerSpec } from "./model/spec";

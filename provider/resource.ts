@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { provider } from "./shim";
+import * as path from "path";
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import * as shim from "./shim";
 import { usesSeedTerms } from "./model/spec";
 
 type In<T> = pulumi.Input<T>;
@@ -121,6 +123,24 @@ export class BgpPeer extends pulumi.dynamic.Resource {
     Object.assign(props, args);
     // Without a name, a seed-model peer gets calico-upgrade's name (derived in check); any other the resource name.
     props.name = args.name ?? (usesSeedTerms(args) ? undefined : name);
-    super(provider, name, props, opts, "calico", "BgpPeer");
+    super(serializedProvider(), name, props, opts, "calico", "BgpPeer");
   }
+}
+
+let chosen: dynamic.ResourceProvider | undefined;
+
+/**
+ * The shim module's exports object when Pulumi's serializer will write it as
+ * `require("pulumi-calico-bgppeer/shim")`: the package sits at node_modules/pulumi-calico-bgppeer
+ * below the program's directory. Anywhere else (this repository, `npm link`, pnpm's
+ * node_modules/.pnpm/<name>@<version>/ paths, which would put the version into the require), a
+ * plain copy of it, which the serializer writes out by value. Both forms work in every version.
+ */
+export function serializedProvider(): dynamic.ResourceProvider {
+  if (chosen) return chosen;
+  const parts = path.relative(process.cwd(), __filename).split(path.sep);
+  const at = parts.indexOf("node_modules");
+  const installed = at >= 0 && parts.slice(at + 1).join("/") === "pulumi-calico-bgppeer/dist/provider/resource.js";
+  chosen = installed ? (shim as unknown as dynamic.ResourceProvider) : { ...shim };
+  return chosen;
 }

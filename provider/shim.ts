@@ -2,12 +2,16 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type { Impl } from "./impl";
 
 /**
- * The provider object Pulumi serializes into every BgpPeer's state as `__provider`. It captures
- * nothing but `load`, so the text is a few hundred bytes and the same in every package version:
- * an upgrade shows no change, and delete and refresh run the installed implementation, not a copy
- * frozen at create time. The package is resolved by name from the project directory (the
- * provider process's working directory), through node_modules or, inside this repository, as a
- * self-reference via package.json "exports".
+ * The provider Pulumi serializes into every BgpPeer's state as `__provider`: this module's exports.
+ * It captures nothing but `load`, and the same text serves every package version: an upgrade shows
+ * no change, and delete and refresh run the installed implementation, not a copy frozen at create
+ * time. The package is resolved by name from the project directory (the provider process's working
+ * directory), through node_modules or, inside this repository, as a self-reference via
+ * package.json "exports".
+ *
+ * When the package is installed at node_modules/pulumi-calico-bgppeer, Pulumi's closure serializer
+ * writes this module as `require("pulumi-calico-bgppeer/shim")` (a few hundred bytes) instead of
+ * its source; see serializedProvider() in resource.ts.
  */
 function load(): Impl {
   const mod = require("module");
@@ -15,12 +19,26 @@ function load(): Impl {
   return mod.createRequire(path.join(process.cwd(), "package.json"))("pulumi-calico-bgppeer/impl").impl;
 }
 
-export const provider: dynamic.ResourceProvider = {
-  configure: (req) => load().configure(req),
-  check: (olds, news) => load().check(olds, news),
-  diff: (id, olds, news) => load().diff(id, olds, news),
-  create: (inputs) => load().create(inputs),
-  read: (id, props) => load().read(id, props),
-  update: (id, olds, news) => load().update(id, olds, news),
-  delete: (id, props) => load().delete(id, props),
-};
+export function configure(req: dynamic.ConfigureRequest) {
+  return load().configure(req);
+}
+export function check(olds: any, news: any) {
+  return load().check(olds, news);
+}
+export function diff(id: string, olds: any, news: any) {
+  return load().diff(id, olds, news);
+}
+export function create(inputs: any) {
+  return load().create(inputs);
+}
+export function read(id: string, props?: any) {
+  return load().read(id, props);
+}
+export function update(id: string, olds: any, news: any) {
+  return load().update(id, olds, news);
+}
+// `delete` is a reserved word, so the export is renamed.
+function remove(id: string, props: any) {
+  return load().delete(id, props);
+}
+export { remove as delete };

@@ -94,6 +94,11 @@ describe("upgrading the package", { concurrency: false }, () => {
     assert.deepEqual(pulumi("up"), { create: 3 });
     assert.equal(Object.keys(await etcd.admin.getAll().prefix(PEER_PREFIX).keys()).length, 2);
     const before = pulumi("export");
+    // Installed under node_modules, the provider is serialized as a require of the package's shim.
+    for (const t of providerTexts(before)) {
+      assert.match(t, /require\("pulumi-calico-bgppeer\/shim"\)/);
+      assert.ok(t.length < 400, `__provider is ${t.length} bytes`);
+    }
 
     // The next release: the same code plus a line that records which version's implementation ran.
     const next = path.join(work, "next");
