@@ -59,24 +59,31 @@ function pickKeys(m: Record<string, string>, keys: Iterable<string>): Record<str
 
 /** The stored object minus what we manage: kept in state so that an update is one transaction. */
 function preservedParts(stored: StoredPeer, managedLabels: Iterable<string>, managedAnnotations: Iterable<string>): Json | undefined {
-  const raw = JSON.parse(JSON.stringify(stored.raw)) as Json;
-  delete raw.kind;
-  delete raw.apiVersion;
-  const meta = (raw.metadata ?? {}) as Json;
-  for (const k of ["name", "uid", "creationTimestamp", "resourceVersion", "selfLink"]) delete meta[k];
+  // Shallow copies are enough: nothing below is mutated, and this runs on every read.
+  const raw = stored.raw as Json;
   const dropKeys = (m: unknown, keys: Iterable<string>) => {
     if (!m || typeof m !== "object") return undefined;
     const copy = { ...(m as Json) };
     for (const k of keys) delete copy[k];
     return Object.keys(copy).length ? copy : undefined;
   };
-  meta.labels = dropKeys(meta.labels, managedLabels);
-  meta.annotations = dropKeys(meta.annotations, managedAnnotations);
-  const spec = { ...((raw.spec ?? {}) as Json) };
+  const meta: Json = { ...((raw.metadata ?? {}) as Json) };
+  for (const k of ["name", "uid", "creationTimestamp", "resourceVersion", "selfLink"]) delete meta[k];
+  const labels = dropKeys(meta.labels, managedLabels);
+  const annotations = dropKeys(meta.annotations, managedAnnotations);
+  delete meta.labels;
+  delete meta.annotations;
+  if (labels) meta.labels = labels;
+  if (annotations) meta.annotations = annotations;
+  const spec: Json = { ...((raw.spec ?? {}) as Json) };
   for (const k of SPEC_FIELDS) delete spec[k];
-  raw.metadata = Object.values(meta).some((v) => v !== undefined) ? meta : undefined;
-  raw.spec = Object.keys(spec).length ? spec : undefined;
-  const out = plain(raw);
+  const out: Json = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (k === "kind" || k === "apiVersion" || k === "metadata" || k === "spec") continue;
+    out[k] = v;
+  }
+  if (Object.keys(meta).length) out.metadata = meta;
+  if (Object.keys(spec).length) out.spec = spec;
   return Object.keys(out).length ? out : undefined;
 }
 

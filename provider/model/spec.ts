@@ -81,7 +81,7 @@ const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 const ANNOTATIONS_MAX_BYTES = 256 * 1024;
 
 /** The raw input shape. Types only; every Calico rule lives in the functions below. */
-function rawInputSchema() {
+function buildRawInputSchema() {
   const asn = z.union([z.number(), z.string()]);
   const str = z.string();
   return z.strictObject({
@@ -115,7 +115,13 @@ function rawInputSchema() {
     adopt: z.boolean().optional(),
   });
 }
-type RawInputs = z.infer<ReturnType<typeof rawInputSchema>>;
+type RawInputs = z.infer<ReturnType<typeof buildRawInputSchema>>;
+
+// Built once per process: building a zod schema costs far more than using it.
+let schema: ReturnType<typeof buildRawInputSchema> | undefined;
+function rawInputSchema() {
+  return (schema ??= buildRawInputSchema());
+}
 
 function containsUnknown(v: unknown): boolean {
   if (v === UNKNOWN) return true;

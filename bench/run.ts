@@ -1,0 +1,294 @@
+/**
+ * `npm run bench`: how close BgpPeer is to the physical limits, measured side by side in one run
+ * against a real etcd on loopback and the real Pulumi CLI. Prints Markdown tables; BENCHMARKS.md
+ * records a run. Options: --sizes 100,1000,3000 (fleet sizes), --iterations 300 (latency samples),
+ * --only rpc,latency,fleet (sections).
+ */
+import { spawn, execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parseArgs } from "util";
+import { Etcd3 } from "etcd3";
+import { stringify } from "yaml";
+import { impl, PeerOutputs } from "../provider/impl";
+import { closeClient } from "../provider/datastore/client";
+import { peerKey } from "../provider/model/codec";
+import { calicoctlFor } from "../test/harness/calicoctl";
+import { startEtcd, TestEtcd } from "../test/harness/etcd";
+import type { StepResult } from "./fleet";
+import { markdownTable } from "./table";
+
+const ROOT = path.resolve(__dirname, "../..");
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const tools = require(path.join(ROOT, "scripts/tools.js"));
+
+type Json = Record<string, any>;
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+}
+const fmt = (n: number, digits = 2) => n.toFixed(digits);
+
+async function totalRpcs(etcd: TestEtcd): Promise<Record<string, number>> {
+  return etcd.rpcCounts();
+}
+function delta(a: Record<string, number>, b: Record<string, number>): { total: number; by: string } {
+  const by: string[] = [];
+  let total = 0;
+  for (const k of Object.keys(b).sort()) {
+    const d = b[k] - (a[k] ?? 0);
+    if (d > 0) {
+      by.push(`${k} ${d}`);
+      total += d;
+    }
+  }
+  return { total, by: by.join(", ") };
+}
+
+async function checked(raw: Json): Promise<Json> {
+  const r = await impl.check({}, raw);
+  if (!r.inputs) throw new Error(`bench input rejected: ${JSON.stringify(r.failures)}`);
+  return r.inputs;
+}
+
+/** 1. RPCs per operation, counted by etcd itself (grpc_server_handled_total). */
+async function rpcsPerOp(etcd: TestEtcd): Promise<string> {
+  const rows: string[][] = [["operation", "RPCs at etcd", "by method"]];
+  const measure = async (label: string, fn: () => Promise<unknown>) => {
+    const before = await totalRpcs(etcd);
+    await fn();
+    const d = delta(before, await totalRpcs(etcd));
+    rows.push([label, String(d.total), d.by || "none"]);
+  };
+  // Warm the provider's client first: connecting is not an RPC, but a first call must not count twice.
+  const warm = await impl.create(await checked({ name: "warm", peerIP: "10.255.0.1", asNumber: 1 }));
+  await impl.delete("warm", warm.outs as PeerOutputs);
+
+  const inputs = await checked({ name: "rpc-peer", node: "rack1-host1", peerIP: "10.0.0.1", asNumber: 64512 });
+  let outs!: PeerOutputs;
+  await measure("check (BgpPeer)", () => impl.check({}, { name: "rpc-peer", node: "rack1-host1", peerIP: "10.0.0.1", asNumber: 64512 }));
+  await measure("create (BgpPeer)", async () => (outs = (await impl.create(inputs)).outs as PeerOutputs));
+  await measure("diff (BgpPeer)", () => impl.diff("rpc-peer", outs, { ...inputs, asNumber: 64513 }));
+  await measure("read (BgpPeer)", () => impl.read("rpc-peer", outs));
+  await measure("update (BgpPeer)", async () => (outs = (await impl.update("rpc-peer", outs, { ...inputs, asNumber: 64513 })).outs as PeerOutputs));
+  await measure("adopt, spec equal (BgpPeer)", () => impl.create({ ...inputs, asNumber: 64513, adopt: true }));
+  await measure("delete (BgpPeer)", () => impl.delete("rpc-peer", outs));
+
+  const ctl = calicoctlFor(etcd.endpoint);
+  const doc = (asNumber: number) => stringify({ apiVersion: "projectcalico.org/v3", kind: "BGPPeer", metadata: { name: "rpc-peer" }, spec: { node: "rack1-host1", peerIP: "10.0.0.1", asNumber } });
+  // calicoctl initializes the datastore on its first write; do that outside the counts.
+  ctl.ok(["apply", "-f", "-"], doc(1));
+  ctl.ok(["delete", "bgppeer", "rpc-peer"]);
+  await measure("calicoctl create", async () => ctl.ok(["create", "-f", "-"], doc(64512)));
+  await measure("calicoctl get", async () => ctl.ok(["get", "bgppeer", "rpc-peer", "-o", "yaml"]));
+  await measure("calicoctl apply (update)", async () => ctl.ok(["apply", "-f", "-"], doc(64513)));
+  await measure("calicoctl replace", async () => ctl.ok(["replace", "-f", "-"], doc(64514)));
+  await measure("calicoctl delete", async () => ctl.ok(["delete", "bgppeer", "rpc-peer"]));
+  await measure("calicoctl apply (create)", async () => ctl.ok(["apply", "-f", "-"], doc(64515)));
+  ctl.ok(["delete", "bgppeer", "rpc-peer"]);
+  ctl.cleanup();
+  return markdownTable(rows);
+}
+
+/** 2. Per-operation latency of the provider against a raw etcd3 transaction of the same kind, interleaved. */
+async function latency(etcd: TestEtcd, iterations: number): Promise<string> {
+  const raw = new Etcd3({ hosts: etcd.endpoint });
+  const ops = ["create", "read", "update", "delete"] as const;
+  const samples: Record<string, { ours: number[]; raw: number[] }> = Object.fromEntries(ops.map((o) => [o, { ours: [], raw: [] }]));
+  const time = async (fn: () => Promise<unknown>) => {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    return Number(process.hrtime.bigint() - t0) / 1e6;
+  };
+  const value = (name: string, asn: number) =>
+    JSON.stringify({ kind: "BGPPeer", apiVersion: "projectcalico.org/v3", metadata: { name, uid: "u", creationTimestamp: "2026-01-01T00:00:00Z" }, spec: { node: "n", peerIP: "10.0.0.1", asNumber: asn } });
+  // Warm both clients.
+  await raw.get("/warm").exec();
+  await impl.read("nothing", undefined);
+  for (let i = 0; i < iterations; i++) {
+    const inputs = await checked({ name: `lat-${i}`, node: "n", peerIP: "10.0.0.1", asNumber: 64512 });
+    const key = peerKey(`raw-${i}`);
+    let outs!: PeerOutputs;
+    let rev = "";
+    const pair: Record<(typeof ops)[number], [() => Promise<unknown>, () => Promise<unknown>]> = {
+      create: [
+        async () => (outs = (await impl.create(inputs)).outs as PeerOutputs),
+        async () => (rev = (await raw.if(key, "Version", "==", 0).then(raw.put(key).value(value(`raw-${i}`, 64512))).else(raw.get(key)).commit()).header.revision),
+      ],
+      read: [() => impl.read(outs.name, outs), () => raw.get(key).exec()],
+      update: [
+        async () => (outs = (await impl.update(outs.name, outs, { ...inputs, asNumber: 64513 })).outs as PeerOutputs),
+        async () => (rev = (await raw.if(key, "Mod", "==", rev).then(raw.put(key).value(value(`raw-${i}`, 64513))).else(raw.get(key)).commit()).header.revision),
+      ],
+      delete: [() => impl.delete(outs.name, outs), () => raw.if(key, "Mod", "==", rev).then(raw.delete().key(key)).else(raw.get(key)).commit()],
+    };
+    for (const op of ops) {
+      const [ours, base] = pair[op];
+      // Alternate which goes first so neither gets a systematic advantage.
+      if (i % 2 === 0) {
+        samples[op].ours.push(await time(ours));
+        samples[op].raw.push(await time(base));
+      } else {
+        samples[op].raw.push(await time(base));
+        samples[op].ours.push(await time(ours));
+      }
+    }
+  }
+  raw.close();
+  const rows = [["operation", "BgpPeer median ms", "raw etcd3 median ms", "ratio", "BgpPeer p95 ms", "raw etcd3 p95 ms", "ratio"]];
+  for (const op of ops) {
+    const s = samples[op];
+    const [om, rm, op95, rp95] = [quantile(s.ours, 0.5), quantile(s.raw, 0.5), quantile(s.ours, 0.95), quantile(s.raw, 0.95)];
+    rows.push([op, fmt(om, 3), fmt(rm, 3), `${fmt(om / rm)}x`, fmt(op95, 3), fmt(rp95, 3), `${fmt(op95 / rp95)}x`]);
+  }
+  return markdownTable(rows) + `\n\n${iterations} samples of each, interleaved (alternating order), on one etcd.`;
+}
+
+/** A user project with the packed package installed, plus a do-nothing provider package for the floor. */
+function makeProject(): { proj: string; cleanup(): void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bgppeer-bench-"));
+  const tarball = execFileSync("npm", ["pack", "--silent", "--pack-destination", dir], { cwd: ROOT, encoding: "utf8" }).trim();
+  const proj = path.join(dir, "proj");
+  fs.mkdirSync(proj);
+  fs.writeFileSync(path.join(proj, "package.json"), JSON.stringify({ name: "fleet", version: "1.0.0", private: true }));
+  execFileSync("npm", ["install", "--offline", "--no-audit", "--no-fund", "--loglevel=error", path.join(dir, tarball)], { cwd: proj, stdio: "inherit" });
+  // The floor: an otherwise identical dynamic resource whose provider does no work. Installed as a
+  // package, so Pulumi serializes it as a require just like ours.
+  const noop = path.join(proj, "node_modules/bench-noop-provider");
+  fs.mkdirSync(noop);
+  fs.writeFileSync(path.join(noop, "package.json"), JSON.stringify({ name: "bench-noop-provider", version: "1.0.0", main: "index.js" }));
+  fs.writeFileSync(
+    path.join(noop, "index.js"),
+    [
+      "exports.check = async (olds, news) => ({ inputs: news });",
+      "exports.diff = async () => ({ changes: false });",
+      "exports.create = async (inputs) => ({ id: inputs.node + '.' + inputs.peerIP, outs: inputs });",
+      "exports.read = async (id, props) => ({ id, props });",
+      "exports.update = async (id, olds, news) => ({ outs: news });",
+      "exports.delete = async () => {};",
+      "",
+    ].join("\n"),
+  );
+  return { proj, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Peak RSS (VmHWM) of the dynamic provider processes seen while `fn` runs, polled every 50 ms. */
+async function withProviderRss<T>(fn: () => Promise<T>): Promise<{ result: T; peakMb: number }> {
+  const peaks = new Map<string, number>();
+  const poll = () => {
+    for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+      try {
+        const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
+        if (!cmd.includes("dynamic-provider")) continue;
+        const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+        if (m) peaks.set(pid, Math.max(peaks.get(pid) ?? 0, Number(m[1])));
+      } catch {
+        // The process ended between listing and reading.
+      }
+    }
+  };
+  const timer = setInterval(poll, 50);
+  try {
+    const result = await fn();
+    return { result, peakMb: Math.max(0, ...peaks.values()) / 1024 };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+function step(op: string, variant: string, size: number, proj: string, work: string, env: NodeJS.ProcessEnv): Promise<StepResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(__dirname, "fleet.js"), op, variant, String(size), proj, work], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (err += d));
+    child.on("close", (code) => {
+      if (code !== 0) return reject(new Error(`fleet ${op} ${variant} ${size} failed (${code}):\n${err}${out}`));
+      resolve(JSON.parse(out.trim().split("\n").pop()!));
+    });
+  });
+}
+
+/** 3-6. Fleet up, no-op preview and destroy against the floor; state size; provider memory; scaling. */
+async function fleet(etcd: TestEtcd, sizes: number[], pulumiRoot: string): Promise<string> {
+  const { proj, cleanup } = makeProject();
+  const env = { ...process.env, ETCD_ENDPOINTS: etcd.endpoint, BENCH_PULUMI_ROOT: pulumiRoot, PULUMI_CONFIG_PASSPHRASE: "bench" };
+  const rev = async () => (await etcd.admin.get("/nothing").exec()).header.revision;
+  const timeRows = [["peers", "step", "BgpPeer s", "floor s", "ratio", "BgpPeer ms/peer", "floor ms/peer", "etcd revision delta (BgpPeer)"]];
+  const other: string[][] = [["peers", "measure", "BgpPeer", "floor"]];
+  try {
+    for (const size of sizes) {
+      const works = { ours: fs.mkdtempSync(path.join(os.tmpdir(), "bgppeer-fleet-")), floor: fs.mkdtempSync(path.join(os.tmpdir(), "bgppeer-fleet-")) };
+      const results: Record<string, Record<string, StepResult>> = { ours: {}, floor: {} };
+      const revDelta: Record<string, string> = {};
+      const rss: Record<string, number> = {};
+      for (const op of ["up", "export", "preview", "destroy"]) {
+        for (const variant of size % 2 === 0 ? ["ours", "floor"] : ["floor", "ours"]) {
+          const before = await rev();
+          const run = () => step(op, variant, size, proj, works[variant as "ours" | "floor"], env);
+          if (op === "up") {
+            const r = await withProviderRss(run);
+            results[variant][op] = r.result;
+            rss[variant] = r.peakMb;
+          } else {
+            results[variant][op] = await run();
+          }
+          if (variant === "ours") revDelta[op] = String(BigInt(await rev()) - BigInt(before));
+          const changes = results[variant][op].changes;
+          if (op === "up" && changes?.create !== size + 1) throw new Error(`${variant} up of ${size}: ${JSON.stringify(changes)}`);
+          if (op === "preview" && (changes?.same !== size + 1 || Object.keys(changes).length !== 1)) throw new Error(`${variant} preview of ${size} is not a no-op: ${JSON.stringify(changes)}`);
+        }
+        if (op === "export") continue;
+        const [o, f] = [results.ours[op].ms, results.floor[op].ms];
+        timeRows.push([String(size), op === "preview" ? "preview (no-op)" : op, fmt(o / 1000), fmt(f / 1000), `${fmt(o / f)}x`, fmt(o / size), fmt(f / size), revDelta[op]]);
+      }
+      const [so, sf] = [results.ours.export.state!, results.floor.export.state!];
+      other.push([String(size), "state bytes per peer (total)", fmt(so.bytesPerResource, 0), fmt(sf.bytesPerResource, 0)]);
+      other.push([String(size), "  of which __provider (inputs + outputs)", fmt(so.providerBytesPerResource, 0), fmt(sf.providerBytesPerResource, 0)]);
+      other.push([String(size), "  of which the peer's own fields (inputs)", fmt(so.ownFieldBytesPerResource, 0), fmt(sf.ownFieldBytesPerResource, 0)]);
+      other.push([String(size), "  overhead beyond the own fields", fmt(so.bytesPerResource - so.ownFieldBytesPerResource, 0), fmt(sf.bytesPerResource - sf.ownFieldBytesPerResource, 0)]);
+      other.push([String(size), "provider peak RSS during up (MB)", fmt(rss.ours, 1), fmt(rss.floor, 1)]);
+      for (const w of Object.values(works)) fs.rmSync(w, { recursive: true, force: true });
+      console.error(`fleet ${size}: done`);
+    }
+  } finally {
+    cleanup();
+  }
+  return `${markdownTable(timeRows)}\n\n${markdownTable(other)}`;
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: { sizes: { type: "string", default: "100,1000,3000" }, iterations: { type: "string", default: "300" }, only: { type: "string", default: "rpc,latency,fleet" } },
+  });
+  const only = new Set(values.only!.split(","));
+  const sizes = values.sizes!.split(",").map(Number);
+  const iterations = Number(values.iterations);
+  tools.ensureEtcd();
+  const pulumiBin: string = tools.ensurePulumi();
+  process.env.CALICOCTL = tools.ensureCalicoctl();
+  process.env.PATH = `${pulumiBin}${path.delimiter}${process.env.PATH}`;
+  const etcd = await startEtcd();
+  // The provider resolves its connection like it does for users; here, from the environment.
+  for (const k of Object.keys(process.env)) if (k.startsWith("ETCD_") || k === "CALICOCTL_CONFIG" || k === "DATASTORE_TYPE") delete process.env[k];
+  process.env.ETCD_ENDPOINTS = etcd.endpoint;
+  try {
+    const cpus = os.cpus();
+    console.log(`# npm run bench -- --sizes ${sizes.join(",")} --iterations ${iterations}\n`);
+    console.log(`${new Date().toISOString()} · ${cpus.length} × ${cpus[0]?.model.trim()} · ${fmt(os.totalmem() / 2 ** 30, 1)} GiB · Node ${process.version} · etcd ${execFileSync(tools.ensureEtcd(), ["--version"], { encoding: "utf8" }).split("\n")[0].replace("etcd Version: ", "")} · pulumi ${execFileSync(path.join(pulumiBin, "pulumi"), ["version"], { encoding: "utf8" }).trim()}\n`);
+    if (only.has("rpc")) console.log(`## 1. etcd RPCs per operation\n\n${await rpcsPerOp(etcd)}\n`);
+    if (only.has("latency")) console.log(`## 2. Per-operation latency against a raw etcd3 transaction\n\n${await latency(etcd, iterations)}\n`);
+    closeClient();
+    if (only.has("fleet")) console.log(`## 3-6. Fleet (real Pulumi CLI, file backend): BgpPeer against a do-nothing dynamic provider\n\n${await fleet(etcd, sizes, path.dirname(pulumiBin))}\n`);
+  } finally {
+    await etcd.stop();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
