@@ -17,6 +17,7 @@ import { peerKey } from "../provider/model/codec";
 import { calicoctlFor } from "../test/harness/calicoctl";
 import { startEtcd, TestEtcd } from "../test/harness/etcd";
 import type { StepResult } from "./fleet";
+import { makeProject } from "./project";
 import { markdownTable } from "./table";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -144,34 +145,6 @@ async function latency(etcd: TestEtcd, iterations: number): Promise<string> {
     rows.push([op, fmt(om, 3), fmt(rm, 3), `${fmt(om / rm)}x`, fmt(op95, 3), fmt(rp95, 3), `${fmt(op95 / rp95)}x`]);
   }
   return markdownTable(rows) + `\n\n${iterations} samples of each, interleaved (alternating order), on one etcd.`;
-}
-
-/** A user project with the packed package installed, plus a do-nothing provider package for the floor. */
-function makeProject(): { proj: string; cleanup(): void } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bgppeer-bench-"));
-  const tarball = execFileSync("npm", ["pack", "--silent", "--pack-destination", dir], { cwd: ROOT, encoding: "utf8" }).trim();
-  const proj = path.join(dir, "proj");
-  fs.mkdirSync(proj);
-  fs.writeFileSync(path.join(proj, "package.json"), JSON.stringify({ name: "fleet", version: "1.0.0", private: true }));
-  execFileSync("npm", ["install", "--offline", "--no-audit", "--no-fund", "--loglevel=error", path.join(dir, tarball)], { cwd: proj, stdio: "inherit" });
-  // The floor: an otherwise identical dynamic resource whose provider does no work. Installed as a
-  // package, so Pulumi serializes it as a require just like ours.
-  const noop = path.join(proj, "node_modules/bench-noop-provider");
-  fs.mkdirSync(noop);
-  fs.writeFileSync(path.join(noop, "package.json"), JSON.stringify({ name: "bench-noop-provider", version: "1.0.0", main: "index.js" }));
-  fs.writeFileSync(
-    path.join(noop, "index.js"),
-    [
-      "exports.check = async (olds, news) => ({ inputs: news });",
-      "exports.diff = async () => ({ changes: false });",
-      "exports.create = async (inputs) => ({ id: inputs.node + '.' + inputs.peerIP, outs: inputs });",
-      "exports.read = async (id, props) => ({ id, props });",
-      "exports.update = async (id, olds, news) => ({ outs: news });",
-      "exports.delete = async () => {};",
-      "",
-    ].join("\n"),
-  );
-  return { proj, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** Peak RSS (VmHWM) of the dynamic provider processes seen while `fn` runs, polled every 50 ms. */

@@ -16,7 +16,6 @@ type Json = Record<string, unknown>;
 
 /** What a BgpPeer's state holds: its normalized inputs plus what etcd and Calico assigned. */
 export interface PeerOutputs extends PeerInputs {
-  key: string;
   uid: string;
   creationTimestamp: string;
   resourceVersion: string;
@@ -112,7 +111,6 @@ function outputsFrom(stored: StoredPeer, modRevision: string, managed: Managed):
     labels: pickKeys(stored.labels, labelKeys),
     annotations: pickKeys(stored.annotations, annotationKeys),
     adopt: managed.adopt || undefined,
-    key: peerKey(stored.name),
     uid: stored.uid ?? "",
     creationTimestamp: stored.creationTimestamp ?? "",
     resourceVersion: modRevision,
@@ -122,7 +120,7 @@ function outputsFrom(stored: StoredPeer, modRevision: string, managed: Managed):
 }
 
 function inputsOf(outs: PeerOutputs): PeerInputs {
-  const { key, uid, creationTimestamp, resourceVersion, scope, preserved, ...inputs } = outs;
+  const { uid, creationTimestamp, resourceVersion, scope, preserved, ...inputs } = outs;
   return plain(inputs);
 }
 

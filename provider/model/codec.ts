@@ -4,11 +4,9 @@ import { RuleError } from "./errors";
 import { formatIP, formatPeerIP, parseIP, parsePeerIP } from "./ip";
 import { PeerSpec, SPEC_FIELDS, SpecField } from "./spec";
 
-/** Key layout: model/resource.go defaultPath for the non-namespaced kind BGPPeer, plural "bgppeers". */
-export const PEER_PREFIX = "/calico/resources/v3/projectcalico.org/bgppeers/";
-export const FILTER_PREFIX = "/calico/resources/v3/projectcalico.org/bgpfilters/";
-export const peerKey = (name: string) => PEER_PREFIX + name;
-export const filterKey = (name: string) => FILTER_PREFIX + name;
+import { PEER_PREFIX } from "./keys";
+
+export { FILTER_PREFIX, filterKey, PEER_PREFIX, peerKey } from "./keys";
 
 // ObjectMeta JSON field order (k8s apimachinery types.go), which Go's encoding/json follows.
 const METADATA_ORDER = [

@@ -4,6 +4,7 @@ import { normalizeDuration } from "./duration";
 import { RuleError, show } from "./errors";
 import { formatIP, formatPeerIP, parseIP, parsePeerIP } from "./ip";
 import { checkName, convertNodeName, ipToName, isQualifiedName, isValidLabelValue } from "./names";
+import { usesSeedTerms } from "./seed";
 import { canonicalSelector } from "./selector";
 
 /** The sentinel the Pulumi engine sends for values not yet known during preview (pulumi/pulumi#6310). */
@@ -147,11 +148,6 @@ class Failures {
   add(property: string, reason: string): void {
     this.list.push(new RuleError(property, reason));
   }
-}
-
-/** The v1 ("seed") model is in use when the peer says `scope` or `hostname`. */
-export function usesSeedTerms(args: { scope?: unknown; hostname?: unknown }): boolean {
-  return args.scope !== undefined || args.hostname !== undefined;
 }
 
 function nonEmpty(v: string | undefined): string | undefined {

@@ -74,6 +74,7 @@ describe("pulumi CLI end to end", { concurrency: false }, () => {
     assert.equal(up.summary.result, "succeeded");
     const k = await keys();
     assert.deepEqual(Object.keys(k).sort(), ["rack1-host1.10-1-0-1", "rr-mesh", "rr-v6"]);
+    assert.equal(up.outputs["tor-a"].value, peerKey("rack1-host1.10-1-0-1"), "the key output names the etcd key");
     assert.deepEqual(k["rack1-host1.10-1-0-1"].spec, { node: "rack1-host1", peerIP: "10.1.0.1", asNumber: 4227858433 });
     assert.deepEqual(k["rr-v6"].spec, { peerIP: "2001:db8::100", asNumber: 64512 });
     assert.deepEqual(k["rr-mesh"].metadata.labels, { team: "net" });

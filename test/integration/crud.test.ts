@@ -41,7 +41,7 @@ describe("create", () => {
     );
     assert.equal(res.id, "rack001-tor");
     assert.equal(res.outs.resourceVersion, s.rev);
-    assert.equal(res.outs.key, "/calico/resources/v3/projectcalico.org/bgppeers/rack001-tor");
+    assert.equal(res.outs.key, undefined, "key is derived in the program, not stored");
     assert.equal(res.outs.uid, s.value.metadata.uid);
   });
 

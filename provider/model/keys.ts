@@ -1,0 +1,7 @@
+// Its own module, free of dependencies, because the program (resource.ts) derives `key` from it.
+
+/** Key layout: model/resource.go defaultPath for the non-namespaced kind BGPPeer, plural "bgppeers". */
+export const PEER_PREFIX = "/calico/resources/v3/projectcalico.org/bgppeers/";
+export const FILTER_PREFIX = "/calico/resources/v3/projectcalico.org/bgpfilters/";
+export const peerKey = (name: string) => PEER_PREFIX + name;
+export const filterKey = (name: string) => FILTER_PREFIX + name;
