@@ -61,7 +61,7 @@ async function main() {
   const program = async () => {
     for (const [name, args] of fleetArgs(size)) {
       if (variant === "ours") new BgpPeer(name, args);
-      else new pulumi.dynamic.Resource(noop, name, process.env.FLOOR_WIDE ? { ...Object.fromEntries(["node","nodeSelector","peerIP","asNumber","localASNumber","peerSelector","keepOriginalNextHop","nextHopMode","password","sourceAddress","maxRestartTime","keepaliveTime","numAllowedLocalASNumbers","ttlSecurity","reachableBy","filters","localWorkloadSelector","reversePeering","labels","annotations","adopt","key","uid","creationTimestamp","resourceVersion","scope","preserved","name"].map((k) => [k, undefined])), ...args } : { ...args }, {});
+      else new pulumi.dynamic.Resource(noop, name, { ...args }, {});
     }
     return {};
   };

@@ -1,25 +1,22 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { after, before, describe, it } from "node:test";
-import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { BgpPeer, BgpPeerArgs } from "../../provider";
 import { peerKey, PEER_PREFIX } from "../../provider/model/codec";
 import { startEtcd, TestEtcd } from "../harness/etcd";
+import { LocalStack, localStack } from "../harness/pulumi";
 
 /**
  * The real Pulumi CLI (built by scripts/tools.js and put on PATH by scripts/test.js) drives the
  * real engine, which starts the dynamic provider in its own process from the serialized shim.
  * The program is inline (Automation API), so the project directory is this repository.
  */
-const ROOT = path.resolve(__dirname, "../../..");
 const PASSWORD = "e2e-Etcd-Pa55";
 let peers: Record<string, BgpPeerArgs> = {};
 let etcd: TestEtcd;
 let stack: Stack;
-let work: string;
+let ls: LocalStack;
 
 async function program() {
   const out: Record<string, unknown> = {};
@@ -41,26 +38,15 @@ async function revision() {
 
 before(async () => {
   etcd = await startEtcd({ rootPassword: PASSWORD });
-  work = fs.mkdtempSync(path.join(os.tmpdir(), "bgppeer-e2e-"));
-  const pulumiBin = process.env.PATH!.split(path.delimiter).find((d) => fs.existsSync(path.join(d, "pulumi")));
-  assert.ok(pulumiBin, "the Pulumi CLI must be on PATH (scripts/test.js puts it there)");
-  const pulumiCommand = await PulumiCommand.get({ root: path.dirname(pulumiBin) });
-  stack = await LocalWorkspace.createOrSelectStack(
-    { stackName: "e2e", projectName: "bgppeer-e2e", program },
-    {
-      workDir: work,
-      pulumiCommand,
-      projectSettings: { name: "bgppeer-e2e", runtime: "nodejs", main: ROOT, backend: { url: `file://${work}` } },
-      envVars: { PULUMI_CONFIG_PASSPHRASE: "e2e", PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true", ETCD_ENDPOINTS: "" },
-    },
-  );
+  ls = await localStack("e2e", program, { ETCD_ENDPOINTS: "" });
+  stack = ls.stack;
   await stack.setConfig("calico:etcdEndpoints", { value: etcd.endpoint });
   await stack.setConfig("calico:etcdUsername", { value: "root" });
   await stack.setConfig("calico:etcdPassword", { value: PASSWORD, secret: true });
 });
 after(async () => {
   await etcd?.stop();
-  if (work) fs.rmSync(work, { recursive: true, force: true });
+  ls?.cleanup();
 });
 
 describe("pulumi CLI end to end", { concurrency: false }, () => {
@@ -165,8 +151,8 @@ describe("pulumi CLI end to end", { concurrency: false }, () => {
   it("the etcd password from secret stack config appears nowhere in the exported state", async () => {
     // `pulumi stack export` itself: the Automation API's exportStack adds --show-secrets.
     const text = execFileSync("pulumi", ["stack", "export", "--stack", "e2e", "--non-interactive"], {
-      cwd: work,
-      env: { ...process.env, PULUMI_BACKEND_URL: `file://${work}`, PULUMI_CONFIG_PASSPHRASE: "e2e", PULUMI_SKIP_UPDATE_CHECK: "true" },
+      cwd: ls.work,
+      env: ls.cliEnv,
       encoding: "utf8",
     });
     const state = JSON.parse(text);

@@ -6,6 +6,7 @@ import * as path from "path";
 import { after, before, describe, it } from "node:test";
 import { PEER_PREFIX } from "../../provider/model/codec";
 import { startEtcd, TestEtcd } from "../harness/etcd";
+import { pulumiBinDir, ROOT } from "../harness/pulumi";
 
 /**
  * A user's project installs the package from a tarball made by `npm pack`, creates peers, then
@@ -17,7 +18,6 @@ import { startEtcd, TestEtcd } from "../harness/etcd";
  * @pulumi/pulumi and the installed package (a Pulumi program sees one copy of the SDK; the test's
  * copy would be a second), and drives the real CLI through the Automation API.
  */
-const ROOT = path.resolve(__dirname, "../../..");
 let etcd: TestEtcd;
 let work: string;
 let proj: string;
@@ -78,9 +78,7 @@ before(async () => {
   fs.mkdirSync(proj);
   fs.writeFileSync(path.join(proj, "package.json"), JSON.stringify({ name: "fabric", version: "1.0.0", private: true }));
   fs.writeFileSync(path.join(proj, "driver.js"), DRIVER);
-  const bin = process.env.PATH!.split(path.delimiter).find((d) => fs.existsSync(path.join(d, "pulumi")));
-  assert.ok(bin, "the Pulumi CLI must be on PATH (scripts/test.js puts it there)");
-  pulumiRoot = path.dirname(bin);
+  pulumiRoot = path.dirname(pulumiBinDir());
 });
 after(async () => {
   await etcd?.stop();
