@@ -147,16 +147,29 @@ async function latency(etcd: TestEtcd, iterations: number): Promise<string> {
   return markdownTable(rows) + `\n\n${iterations} samples of each, interleaved (alternating order), on one etcd.`;
 }
 
-/** Peak RSS (VmHWM) of the dynamic provider processes seen while `fn` runs, polled every 50 ms. */
-async function withProviderRss<T>(fn: () => Promise<T>): Promise<{ result: T; peakMb: number }> {
-  const peaks = new Map<string, number>();
+type Role = "engine" | "program" | "provider";
+export interface ProcessStats {
+  /** Peak RSS (VmHWM) of the dynamic provider process, MB. */
+  providerPeakMb: number;
+  /** CPU seconds (user + system) by process role, as last seen in /proc before each process ended. */
+  cpu: Record<Role, number>;
+}
+
+/** What a step's processes cost, polled from /proc every 50 ms while `fn` runs. */
+async function withProcessStats<T>(fn: () => Promise<T>): Promise<{ result: T; stats: ProcessStats }> {
+  const hz = 100; // USER_HZ: /proc/<pid>/stat counts CPU time in these ticks on Linux
+  const seen = new Map<string, { role: Role; ticks: number; hwmKb: number }>();
+  const roleOf = (cmd: string[]): Role | undefined =>
+    cmd.some((a) => a.includes("dynamic-provider")) ? "provider" : cmd.some((a) => a.endsWith("bench/fleet.js")) ? "program" : path.basename(cmd[0] ?? "") === "pulumi" ? "engine" : undefined;
   const poll = () => {
     for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
       try {
-        const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
-        if (!cmd.includes("dynamic-provider")) continue;
-        const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
-        if (m) peaks.set(pid, Math.max(peaks.get(pid) ?? 0, Number(m[1])));
+        const role = seen.get(pid)?.role ?? roleOf(fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0"));
+        if (!role) continue;
+        // Fields after the command name: utime and stime are the 12th and 13th.
+        const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+        const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+        seen.set(pid, { role, ticks: Number(f[11]) + Number(f[12]), hwmKb: Math.max(seen.get(pid)?.hwmKb ?? 0, Number(hwm?.[1] ?? 0)) });
       } catch {
         // The process ended between listing and reading.
       }
@@ -165,7 +178,13 @@ async function withProviderRss<T>(fn: () => Promise<T>): Promise<{ result: T; pe
   const timer = setInterval(poll, 50);
   try {
     const result = await fn();
-    return { result, peakMb: Math.max(0, ...peaks.values()) / 1024 };
+    const cpu: Record<Role, number> = { engine: 0, program: 0, provider: 0 };
+    let peak = 0;
+    for (const p of seen.values()) {
+      cpu[p.role] += p.ticks / hz;
+      if (p.role === "provider") peak = Math.max(peak, p.hwmKb / 1024);
+    }
+    return { result, stats: { providerPeakMb: peak, cpu } };
   } finally {
     clearInterval(timer);
   }
@@ -192,45 +211,51 @@ async function fleet(etcd: TestEtcd, sizes: number[], pulumiRoot: string): Promi
   const rev = async () => (await etcd.admin.get("/nothing").exec()).header.revision;
   const timeRows = [["peers", "step", "BgpPeer s", "floor s", "ratio", "BgpPeer ms/peer", "floor ms/peer", "etcd revision delta (BgpPeer)"]];
   const other: string[][] = [["peers", "measure", "BgpPeer", "floor"]];
+  const cpuRows = [["peers", "step", "engine CPU s (BgpPeer / floor)", "program CPU s", "provider CPU s", "engine CPU ratio"]];
   try {
     for (const size of sizes) {
       const works = { ours: fs.mkdtempSync(path.join(os.tmpdir(), "bgppeer-fleet-")), floor: fs.mkdtempSync(path.join(os.tmpdir(), "bgppeer-fleet-")) };
       const results: Record<string, Record<string, StepResult>> = { ours: {}, floor: {} };
+      const stats: Record<string, Record<string, ProcessStats>> = { ours: {}, floor: {} };
       const revDelta: Record<string, string> = {};
-      const rss: Record<string, number> = {};
-      for (const op of ["up", "export", "preview", "destroy"]) {
+      for (const op of ["up", "export", "preview", "destroy", "up-nockpt", "destroy-nockpt"]) {
         for (const variant of size % 2 === 0 ? ["ours", "floor"] : ["floor", "ours"]) {
           const before = await rev();
-          const run = () => step(op, variant, size, proj, works[variant as "ours" | "floor"], env);
-          if (op === "up") {
-            const r = await withProviderRss(run);
-            results[variant][op] = r.result;
-            rss[variant] = r.peakMb;
-          } else {
-            results[variant][op] = await run();
-          }
+          // The -nockpt pair runs a second stack with PULUMI_SKIP_CHECKPOINTS=true: the engine then
+          // writes state once at the end instead of after every step, which separates the cost of
+          // its checkpoints from everything else.
+          const nockpt = op.endsWith("-nockpt");
+          const w = nockpt ? `${works[variant as "ours" | "floor"]}-nockpt` : works[variant as "ours" | "floor"];
+          fs.mkdirSync(w, { recursive: true });
+          const stepEnv = nockpt ? { ...env, PULUMI_SKIP_CHECKPOINTS: "true" } : env;
+          const r = await withProcessStats(() => step(op.replace("-nockpt", ""), variant, size, proj, w, stepEnv));
+          results[variant][op] = r.result;
+          stats[variant][op] = r.stats;
           if (variant === "ours") revDelta[op] = String(BigInt(await rev()) - BigInt(before));
           const changes = results[variant][op].changes;
-          if (op === "up" && changes?.create !== size + 1) throw new Error(`${variant} up of ${size}: ${JSON.stringify(changes)}`);
+          if (op.startsWith("up") && changes?.create !== size + 1) throw new Error(`${variant} ${op} of ${size}: ${JSON.stringify(changes)}`);
           if (op === "preview" && (changes?.same !== size + 1 || Object.keys(changes).length !== 1)) throw new Error(`${variant} preview of ${size} is not a no-op: ${JSON.stringify(changes)}`);
         }
         if (op === "export") continue;
         const [o, f] = [results.ours[op].ms, results.floor[op].ms];
-        timeRows.push([String(size), op === "preview" ? "preview (no-op)" : op, fmt(o / 1000), fmt(f / 1000), `${fmt(o / f)}x`, fmt(o / size), fmt(f / size), revDelta[op]]);
+        const label = { preview: "preview (no-op)", "up-nockpt": "up, PULUMI_SKIP_CHECKPOINTS", "destroy-nockpt": "destroy, PULUMI_SKIP_CHECKPOINTS" }[op] ?? op;
+        timeRows.push([String(size), label, fmt(o / 1000), fmt(f / 1000), `${fmt(o / f)}x`, fmt(o / size), fmt(f / size), revDelta[op]]);
+        const [co, cf] = [stats.ours[op].cpu, stats.floor[op].cpu];
+        cpuRows.push([String(size), label, ...(["engine", "program", "provider"] as Role[]).flatMap((role) => [`${fmt(co[role], 1)} / ${fmt(cf[role], 1)}`]), `${fmt(co.engine / cf.engine)}x`]);
       }
       const [so, sf] = [results.ours.export.state!, results.floor.export.state!];
       other.push([String(size), "state bytes per peer (total)", fmt(so.bytesPerResource, 0), fmt(sf.bytesPerResource, 0)]);
       other.push([String(size), "  of which __provider (inputs + outputs)", fmt(so.providerBytesPerResource, 0), fmt(sf.providerBytesPerResource, 0)]);
       other.push([String(size), "  of which the peer's own fields (inputs)", fmt(so.ownFieldBytesPerResource, 0), fmt(sf.ownFieldBytesPerResource, 0)]);
       other.push([String(size), "  overhead beyond the own fields", fmt(so.bytesPerResource - so.ownFieldBytesPerResource, 0), fmt(sf.bytesPerResource - sf.ownFieldBytesPerResource, 0)]);
-      other.push([String(size), "provider peak RSS during up (MB)", fmt(rss.ours, 1), fmt(rss.floor, 1)]);
-      for (const w of Object.values(works)) fs.rmSync(w, { recursive: true, force: true });
+      other.push([String(size), "provider peak RSS during up (MB)", fmt(stats.ours.up.providerPeakMb, 1), fmt(stats.floor.up.providerPeakMb, 1)]);
+      for (const w of Object.values(works)) for (const d of [w, `${w}-nockpt`]) fs.rmSync(d, { recursive: true, force: true });
       console.error(`fleet ${size}: done`);
     }
   } finally {
     cleanup();
   }
-  return `${markdownTable(timeRows)}\n\n${markdownTable(other)}`;
+  return `${markdownTable(timeRows)}\n\nCPU time of each process, summed over the step (from /proc; 2 cores are shared by all three):\n\n${markdownTable(cpuRows)}\n\n${markdownTable(other)}`;
 }
 
 async function main() {

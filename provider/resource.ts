@@ -55,8 +55,22 @@ export interface BgpPeerArgs {
  */
 const OUTPUTS = ["uid", "creationTimestamp", "resourceVersion", "scope"] as const;
 
-/** A Calico BGPPeer in the etcd v3 datastore. */
-export class BgpPeer extends pulumi.dynamic.Resource {
+const keys = new WeakMap<BgpPeer, pulumi.Output<string>>();
+
+/** The type token pulumi.dynamic.Resource would give: the engine routes it to Node's dynamic provider host. */
+const TYPE = "pulumi-nodejs:dynamic/calico:BgpPeer";
+
+/**
+ * A Calico BGPPeer in the etcd v3 datastore: a dynamic resource.
+ *
+ * It extends CustomResource directly and does what pulumi.dynamic.Resource's constructor does
+ * (set `__provider`, use the dynamic type token), because the SDK records the caller of the third
+ * constructor below Resource as the resource's source position, and a subclass of dynamic.Resource
+ * is one level too deep: every peer's sourcePosition and stackTrace named this file instead of the
+ * user's program, which cost 180 bytes of state per peer and pointed Pulumi's messages at the
+ * wrong line.
+ */
+export class BgpPeer extends pulumi.CustomResource {
   // Spec fields, labels, annotations and adopt are set (normalized, as stored) only when given in args.
   /** The Calico name (metadata.name), also the resource's id. */
   declare readonly name: pulumi.Output<string>;
@@ -85,8 +99,6 @@ export class BgpPeer extends pulumi.dynamic.Resource {
   declare readonly labels?: pulumi.Output<Record<string, string>>;
   declare readonly annotations?: pulumi.Output<Record<string, string>>;
   declare readonly adopt?: pulumi.Output<boolean>;
-  /** The etcd key: /calico/resources/v3/projectcalico.org/bgppeers/<name>. */
-  declare readonly key: pulumi.Output<string>;
   declare readonly uid: pulumi.Output<string>;
   declare readonly creationTimestamp: pulumi.Output<string>;
   /** etcd's mod revision of the key, as Calico reports resourceVersion. */
@@ -100,13 +112,36 @@ export class BgpPeer extends pulumi.dynamic.Resource {
     Object.assign(props, args);
     // Without a name, a seed-model peer gets calico-upgrade's name (derived in check); any other the resource name.
     props.name = args.name ?? (usesSeedTerms(args) ? undefined : name);
-    super(serializedProvider(), name, props, opts, "calico", "BgpPeer");
-    // Derived here, not stored: every output in state is rewritten at each of the engine's checkpoints.
-    this.key = this.name.apply((n) => PEER_PREFIX + n);
+    props.__provider = providerText();
+    super(TYPE, name, props, opts);
+  }
+
+  /**
+   * The etcd key: /calico/resources/v3/projectcalico.org/bgppeers/<name>. Derived in the program,
+   * not stored (the engine rewrites every output in state at each checkpoint), and only when read.
+   */
+  get key(): pulumi.Output<string> {
+    let k = keys.get(this);
+    if (!k) keys.set(this, (k = this.name.apply((n) => PEER_PREFIX + n)));
+    return k;
   }
 }
 
 let chosen: dynamic.ResourceProvider | undefined;
+let text: pulumi.Output<string> | undefined;
+
+/**
+ * `__provider`, serialized once per program as pulumi.dynamic.Resource serializes it. The closure
+ * must capture a variable named `provider`: its name is part of the text stored in state, so any
+ * other name would show every existing peer as changed.
+ */
+function providerText(): pulumi.Output<string> {
+  if (text) return text;
+  const provider = serializedProvider();
+  const fn = pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
+  text = pulumi.output(fn).apply((f): pulumi.Output<string> => (f.containsSecrets ? pulumi.secret(f.text) : pulumi.output(f.text)));
+  return text;
+}
 
 /**
  * The shim module's exports object when Pulumi's serializer will write it as

@@ -1,5 +1,4 @@
 import * as fs from "fs";
-import { parse as parseYaml } from "yaml";
 
 /**
  * Where the etcd connection comes from, in precedence order. The first source that names
@@ -156,7 +155,10 @@ export function resolveConnection({ stack, env = process.env }: ResolveInputs): 
 export function readCalicoctlConfig(file: string, timeoutMs = DEFAULT_TIMEOUT_MS): ConnectionSettings {
   let doc: unknown;
   try {
-    doc = parseYaml(fs.readFileSync(file, "utf8"));
+    // Loaded here, not at the top: most setups never read a calicoctl.cfg, and the provider process
+    // is one per `pulumi up` (see BENCHMARKS.md, memory).
+    const { parse } = require("yaml") as typeof import("yaml");
+    doc = parse(fs.readFileSync(file, "utf8"));
   } catch (e) {
     throw new ConfigError(`cannot read calicoctl config file ${file}: ${(e as Error).message}`);
   }

@@ -64,6 +64,16 @@ describe("pulumi CLI end to end", { concurrency: false }, () => {
     assert.deepEqual(k["rack1-host1.10-1-0-1"].spec, { node: "rack1-host1", peerIP: "10.1.0.1", asNumber: 4227858433 });
     assert.deepEqual(k["rr-v6"].spec, { peerIP: "2001:db8::100", asNumber: 64512 });
     assert.deepEqual(k["rr-mesh"].metadata.labels, { team: "net" });
+    // Pulumi records the line that declared each resource. It must be the program's, not BgpPeer's
+    // constructor (which a subclass of pulumi.dynamic.Resource would give).
+    const st = await stack.exportStack();
+    const recorded = st.deployment.resources.filter((r: any) => r.type === "pulumi-nodejs:dynamic/calico:BgpPeer");
+    assert.equal(recorded.length, 3);
+    for (const r of recorded) {
+      assert.match(r.sourcePosition, /\/dist\/test\/e2e\/cli\.test\.js#\d+,\d+$/, `${r.urn} sourcePosition`);
+      assert.match(r.stackTrace[0].sourcePosition, /cli\.test\.js/);
+      assert.ok(!JSON.stringify(r.stackTrace).includes("/provider/resource.js"), `${r.urn} stackTrace names no frame of BgpPeer's module`);
+    }
     const rev = await revision();
     const pv = await stack.preview();
     assert.deepEqual(pv.changeSummary, { same: 4 });
