@@ -2,7 +2,8 @@
  * `npm run bench`: how close BgpPeer is to the physical limits, measured side by side in one run
  * against a real etcd on loopback and the real Pulumi CLI. Prints Markdown tables; BENCHMARKS.md
  * records a run. Options: --sizes 100,1000,3000 (fleet sizes), --iterations 300 (latency samples),
- * --only rpc,latency,fleet (sections).
+ * --only rpc,latency,fleet (sections), --engine-profiles DIR (Go CPU profiles of the engine for each
+ * fleet step; read them with `go tool pprof -top <pulumi binary> <file>`).
  */
 import { spawn, execFileSync } from "child_process";
 import * as fs from "fs";
@@ -205,9 +206,31 @@ function step(op: string, variant: string, size: number, proj: string, work: str
 }
 
 /** 3-6. Fleet up, no-op preview and destroy against the floor; state size; provider memory; scaling. */
-async function fleet(etcd: TestEtcd, sizes: number[], pulumiRoot: string): Promise<string> {
+/**
+ * A Pulumi root whose bin/pulumi runs the real CLI with `--profiling`, for up, preview and destroy:
+ * Go CPU and memory profiles of the engine, one per step, named <variant>-<size>-<step>.<pid>.cpu.
+ * The Automation API has no way to pass the CLI's global flags, hence the wrapper.
+ */
+function profilingRoot(pulumiRoot: string, dir: string): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "bgppeer-pulumi-prof-"));
+  fs.mkdirSync(path.join(root, "bin"));
+  for (const f of fs.readdirSync(path.join(pulumiRoot, "bin"))) {
+    if (f !== "pulumi") fs.symlinkSync(path.join(pulumiRoot, "bin", f), path.join(root, "bin", f));
+  }
+  const real = path.join(pulumiRoot, "bin", "pulumi");
+  fs.writeFileSync(
+    path.join(root, "bin", "pulumi"),
+    `#!/bin/sh\nfor a in "$@"; do case "$a" in up|preview|destroy) exec "${real}" --profiling "${path.resolve(dir)}/$BENCH_PROFILE_TAG-$a" "$@";; esac; done\nexec "${real}" "$@"\n`,
+    { mode: 0o755 },
+  );
+  fs.mkdirSync(dir, { recursive: true });
+  return root;
+}
+
+async function fleet(etcd: TestEtcd, sizes: number[], pulumiRoot: string, engineProfiles?: string): Promise<string> {
   const { proj, cleanup } = makeProject();
-  const env = { ...process.env, ETCD_ENDPOINTS: etcd.endpoint, BENCH_PULUMI_ROOT: pulumiRoot, PULUMI_CONFIG_PASSPHRASE: "bench" };
+  const root = engineProfiles ? profilingRoot(pulumiRoot, engineProfiles) : pulumiRoot;
+  const env = { ...process.env, ETCD_ENDPOINTS: etcd.endpoint, BENCH_PULUMI_ROOT: root, PULUMI_CONFIG_PASSPHRASE: "bench" };
   const rev = async () => (await etcd.admin.get("/nothing").exec()).header.revision;
   const timeRows = [["peers", "step", "BgpPeer s", "floor s", "ratio", "BgpPeer ms/peer", "floor ms/peer", "etcd revision delta (BgpPeer)"]];
   const other: string[][] = [["peers", "measure", "BgpPeer", "floor"]];
@@ -227,7 +250,7 @@ async function fleet(etcd: TestEtcd, sizes: number[], pulumiRoot: string): Promi
           const nockpt = op.endsWith("-nockpt");
           const w = nockpt ? `${works[variant as "ours" | "floor"]}-nockpt` : works[variant as "ours" | "floor"];
           fs.mkdirSync(w, { recursive: true });
-          const stepEnv = nockpt ? { ...env, PULUMI_SKIP_CHECKPOINTS: "true" } : env;
+          const stepEnv = { ...env, BENCH_PROFILE_TAG: `${variant}-${size}${nockpt ? "-nockpt" : ""}`, ...(nockpt ? { PULUMI_SKIP_CHECKPOINTS: "true" } : {}) };
           const r = await withProcessStats(() => step(op.replace("-nockpt", ""), variant, size, proj, w, stepEnv));
           results[variant][op] = r.result;
           stats[variant][op] = r.stats;
@@ -254,13 +277,19 @@ async function fleet(etcd: TestEtcd, sizes: number[], pulumiRoot: string): Promi
     }
   } finally {
     cleanup();
+    if (root !== pulumiRoot) fs.rmSync(root, { recursive: true, force: true });
   }
   return `${markdownTable(timeRows)}\n\nCPU time of each process, summed over the step (from /proc; 2 cores are shared by all three):\n\n${markdownTable(cpuRows)}\n\n${markdownTable(other)}`;
 }
 
 async function main() {
   const { values } = parseArgs({
-    options: { sizes: { type: "string", default: "100,1000,3000" }, iterations: { type: "string", default: "300" }, only: { type: "string", default: "rpc,latency,fleet" } },
+    options: {
+      sizes: { type: "string", default: "100,1000,3000" },
+      iterations: { type: "string", default: "300" },
+      only: { type: "string", default: "rpc,latency,fleet" },
+      "engine-profiles": { type: "string" },
+    },
   });
   const only = new Set(values.only!.split(","));
   const sizes = values.sizes!.split(",").map(Number);
@@ -280,7 +309,7 @@ async function main() {
     if (only.has("rpc")) console.log(`## 1. etcd RPCs per operation\n\n${await rpcsPerOp(etcd)}\n`);
     if (only.has("latency")) console.log(`## 2. Per-operation latency against a raw etcd3 transaction\n\n${await latency(etcd, iterations)}\n`);
     closeClient();
-    if (only.has("fleet")) console.log(`## 3-6. Fleet (real Pulumi CLI, file backend): BgpPeer against a do-nothing dynamic provider\n\n${await fleet(etcd, sizes, path.dirname(pulumiBin))}\n`);
+    if (only.has("fleet")) console.log(`## 3-6. Fleet (real Pulumi CLI, file backend): BgpPeer against a do-nothing dynamic provider\n\n${await fleet(etcd, sizes, path.dirname(pulumiBin), values["engine-profiles"])}\n`);
   } finally {
     await etcd.stop();
   }
