@@ -149,7 +149,7 @@ async function latency(etcd: TestEtcd, iterations: number): Promise<string> {
 }
 
 type Role = "engine" | "program" | "provider";
-export interface ProcessStats {
+interface ProcessStats {
   /** Peak RSS (VmHWM) of the dynamic provider process, MB. */
   providerPeakMb: number;
   /** CPU seconds (user + system) by process role, as last seen in /proc before each process ended. */
@@ -205,7 +205,6 @@ function step(op: string, variant: string, size: number, proj: string, work: str
   });
 }
 
-/** 3-6. Fleet up, no-op preview and destroy against the floor; state size; provider memory; scaling. */
 /**
  * A Pulumi root whose bin/pulumi runs the real CLI with `--profiling`, for up, preview and destroy:
  * Go CPU and memory profiles of the engine, one per step, named <variant>-<size>-<step>.<pid>.cpu.
@@ -227,6 +226,7 @@ function profilingRoot(pulumiRoot: string, dir: string): string {
   return root;
 }
 
+/** 3-6. Fleet up, no-op preview and destroy against the floor; state size; provider memory; scaling. */
 async function fleet(etcd: TestEtcd, sizes: number[], pulumiRoot: string, engineProfiles?: string): Promise<string> {
   const { proj, cleanup } = makeProject();
   const root = engineProfiles ? profilingRoot(pulumiRoot, engineProfiles) : pulumiRoot;

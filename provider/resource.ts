@@ -55,7 +55,7 @@ export interface BgpPeerArgs {
  */
 const OUTPUTS = ["uid", "creationTimestamp", "resourceVersion", "scope"] as const;
 
-const keys = new WeakMap<BgpPeer, pulumi.Output<string>>();
+const keyOutputs = new WeakMap<BgpPeer, pulumi.Output<string>>();
 
 /** The type token pulumi.dynamic.Resource would give: the engine routes it to Node's dynamic provider host. */
 const TYPE = "pulumi-nodejs:dynamic/calico:BgpPeer";
@@ -64,11 +64,11 @@ const TYPE = "pulumi-nodejs:dynamic/calico:BgpPeer";
  * A Calico BGPPeer in the etcd v3 datastore: a dynamic resource.
  *
  * It extends CustomResource directly and does what pulumi.dynamic.Resource's constructor does
- * (set `__provider`, use the dynamic type token), because the SDK records the caller of the third
- * constructor below Resource as the resource's source position, and a subclass of dynamic.Resource
- * is one level too deep: every peer's sourcePosition and stackTrace named this file instead of the
- * user's program, which cost 180 bytes of state per peer and pointed Pulumi's messages at the
- * wrong line.
+ * (set `__provider`, use the dynamic type token), because the SDK records as a resource's source
+ * position the caller of the constructor that extends CustomResource. For a subclass of
+ * dynamic.Resource that caller is the subclass's own constructor: every peer's sourcePosition and
+ * stackTrace named this file instead of the user's program, which pointed Pulumi at the wrong line
+ * and cost 183 bytes of state per peer.
  */
 export class BgpPeer extends pulumi.CustomResource {
   // Spec fields, labels, annotations and adopt are set (normalized, as stored) only when given in args.
@@ -121,8 +121,8 @@ export class BgpPeer extends pulumi.CustomResource {
    * not stored (the engine rewrites every output in state at each checkpoint), and only when read.
    */
   get key(): pulumi.Output<string> {
-    let k = keys.get(this);
-    if (!k) keys.set(this, (k = this.name.apply((n) => PEER_PREFIX + n)));
+    let k = keyOutputs.get(this);
+    if (!k) keyOutputs.set(this, (k = this.name.apply((n) => PEER_PREFIX + n)));
     return k;
   }
 }
