@@ -1,0 +1,107 @@
+import assert from "node:assert/strict";
+import * as fs from "fs";
+import { after, before, describe, it } from "node:test";
+import { BgpPeer } from "../../provider";
+import { PEER_PREFIX } from "../../provider/model/codec";
+import { startEtcd, TestEtcd } from "../harness/etcd";
+import { LocalStack, localStack } from "../harness/pulumi";
+
+/**
+ * The README suggests PULUMI_SKIP_CHECKPOINTS for large fabrics and says how to recover when such
+ * an up dies: state then records none of the peers already written. This kills the real CLI in the
+ * middle of an up and checks that recovery, end to end.
+ */
+const N = 300;
+let etcd: TestEtcd;
+let ls: LocalStack;
+let adopt = false;
+
+async function program() {
+  for (let i = 0; i < N; i++) new BgpPeer(`host${i}-tor`, { node: `host${i}`, peerIP: "10.0.0.1", asNumber: 65001, adopt });
+  return {};
+}
+async function inEtcd(): Promise<number> {
+  return (await etcd.admin.getAll().prefix(PEER_PREFIX).keys()).length;
+}
+async function inState(): Promise<number> {
+  const d = (await ls.stack.exportStack()).deployment;
+  return (d.resources ?? []).filter((r: any) => r.type === "pulumi-nodejs:dynamic/calico:BgpPeer").length;
+}
+async function revision(): Promise<bigint> {
+  return BigInt((await etcd.admin.get("/nothing").exec()).header.revision);
+}
+/** pid -> [parent pid, argv] for every process we can read. */
+function processes(): Map<number, [number, string[]]> {
+  const out = new Map<number, [number, string[]]>();
+  for (const p of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      const ppid = Number(fs.readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1].split(" ")[1]);
+      out.set(Number(p), [ppid, fs.readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0")]);
+    } catch {
+      // It ended while we looked.
+    }
+  }
+  return out;
+}
+
+/**
+ * The `pulumi up` this test process started, with everything below it. A killed CLI leaves its
+ * provider host running, so the test kills that too rather than leaving it behind.
+ */
+function cliUpTree(): number[] {
+  const procs = processes();
+  const tree = [...procs].filter(([, [ppid, argv]]) => ppid === process.pid && argv.includes("up") && argv.includes("checkpoints")).map(([pid]) => pid);
+  for (let i = 0; i < tree.length; i++) for (const [pid, [ppid]] of procs) if (ppid === tree[i]) tree.push(pid);
+  return tree;
+}
+
+before(async () => {
+  etcd = await startEtcd();
+  ls = await localStack("checkpoints", program, { ETCD_ENDPOINTS: etcd.endpoint, PULUMI_SKIP_CHECKPOINTS: "true" });
+});
+after(async () => {
+  await etcd?.stop();
+  ls?.cleanup();
+});
+
+describe("PULUMI_SKIP_CHECKPOINTS", { concurrency: false }, () => {
+  it("an up killed midway leaves peers that state does not know; the re-run names adopt, and adopt takes them over without writing them", async () => {
+    let killed = 0;
+    const killer = setInterval(() => {
+      void inEtcd().then((n) => {
+        if (n < N / 4 || killed) return;
+        for (const pid of cliUpTree()) {
+          try {
+            process.kill(pid, "SIGKILL");
+            killed++;
+          } catch {
+            // Already gone.
+          }
+        }
+      });
+    }, 50);
+    try {
+      await assert.rejects(ls.stack.up());
+    } finally {
+      clearInterval(killer);
+    }
+    assert.ok(killed > 0, "the CLI was killed during the up");
+    const written = await inEtcd();
+    assert.ok(written >= N / 4 && written < N, `some but not all peers were written (${written} of ${N})`);
+    assert.equal(await inState(), 0, "with checkpoints skipped, state records none of them");
+    await ls.stack.cancel().catch(() => undefined);
+
+    // The engine may still create some missing peers in parallel before it stops at the first error.
+    await assert.rejects(ls.stack.up(), /BGPPeer "host\d+-tor" already exists in etcd .* set `adopt: true`/);
+
+    adopt = true;
+    const [present, before] = [await inEtcd(), await revision()];
+    const up = await ls.stack.up();
+    assert.equal(up.summary.result, "succeeded");
+    assert.equal(await inEtcd(), N);
+    assert.equal(await inState(), N);
+    assert.equal(await revision(), before + BigInt(N - present), "only the peers that were missing were written");
+    const pv = await ls.stack.preview();
+    assert.deepEqual(pv.changeSummary, { same: N + 1 });
+  });
+});
