@@ -17,6 +17,7 @@ import { closeClient } from "../provider/datastore/client";
 import { peerKey } from "../provider/model/codec";
 import { calicoctlFor } from "../test/harness/calicoctl";
 import { startEtcd, TestEtcd } from "../test/harness/etcd";
+import { processes } from "../test/harness/procs";
 import type { StepResult } from "./fleet";
 import { makeProject } from "./project";
 import { markdownTable } from "./table";
@@ -158,22 +159,13 @@ interface ProcessStats {
 
 /** What a step's processes cost, polled from /proc every 50 ms while `fn` runs. */
 async function withProcessStats<T>(fn: () => Promise<T>): Promise<{ result: T; stats: ProcessStats }> {
-  const hz = 100; // USER_HZ: /proc/<pid>/stat counts CPU time in these ticks on Linux
-  const seen = new Map<string, { role: Role; ticks: number; hwmKb: number }>();
-  const roleOf = (cmd: string[]): Role | undefined =>
-    cmd.some((a) => a.includes("dynamic-provider")) ? "provider" : cmd.some((a) => a.endsWith("bench/fleet.js")) ? "program" : path.basename(cmd[0] ?? "") === "pulumi" ? "engine" : undefined;
+  const seen = new Map<number, { role: Role; cpuSeconds: number; peakRssKb: number }>();
+  const roleOf = (argv: string[]): Role | undefined =>
+    argv.some((a) => a.includes("dynamic-provider")) ? "provider" : argv.some((a) => a.endsWith("bench/fleet.js")) ? "program" : path.basename(argv[0] ?? "") === "pulumi" ? "engine" : undefined;
   const poll = () => {
-    for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
-      try {
-        const role = seen.get(pid)?.role ?? roleOf(fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0"));
-        if (!role) continue;
-        // Fields after the command name: utime and stime are the 12th and 13th.
-        const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-        const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
-        seen.set(pid, { role, ticks: Number(f[11]) + Number(f[12]), hwmKb: Math.max(seen.get(pid)?.hwmKb ?? 0, Number(hwm?.[1] ?? 0)) });
-      } catch {
-        // The process ended between listing and reading.
-      }
+    for (const p of processes()) {
+      const role = seen.get(p.pid)?.role ?? roleOf(p.argv);
+      if (role) seen.set(p.pid, { role, cpuSeconds: p.cpuSeconds, peakRssKb: Math.max(seen.get(p.pid)?.peakRssKb ?? 0, p.peakRssKb) });
     }
   };
   const timer = setInterval(poll, 50);
@@ -182,8 +174,8 @@ async function withProcessStats<T>(fn: () => Promise<T>): Promise<{ result: T; s
     const cpu: Record<Role, number> = { engine: 0, program: 0, provider: 0 };
     let peak = 0;
     for (const p of seen.values()) {
-      cpu[p.role] += p.ticks / hz;
-      if (p.role === "provider") peak = Math.max(peak, p.hwmKb / 1024);
+      cpu[p.role] += p.cpuSeconds;
+      if (p.role === "provider") peak = Math.max(peak, p.peakRssKb / 1024);
     }
     return { result, stats: { providerPeakMb: peak, cpu } };
   } finally {

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import * as fs from "fs";
 import { after, before, describe, it } from "node:test";
 import { BgpPeer } from "../../provider";
 import { PEER_PREFIX } from "../../provider/model/codec";
 import { startEtcd, TestEtcd } from "../harness/etcd";
 import { LocalStack, localStack } from "../harness/pulumi";
+import { processes } from "../harness/procs";
 
 /**
  * The README suggests PULUMI_SKIP_CHECKPOINTS for large fabrics and says how to recover when such
@@ -30,28 +30,14 @@ async function inState(): Promise<number> {
 async function revision(): Promise<bigint> {
   return BigInt((await etcd.admin.get("/nothing").exec()).header.revision);
 }
-/** pid -> [parent pid, argv] for every process we can read. */
-function processes(): Map<number, [number, string[]]> {
-  const out = new Map<number, [number, string[]]>();
-  for (const p of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-    try {
-      const ppid = Number(fs.readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1].split(" ")[1]);
-      out.set(Number(p), [ppid, fs.readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0")]);
-    } catch {
-      // It ended while we looked.
-    }
-  }
-  return out;
-}
-
 /**
  * The `pulumi up` this test process started, with everything below it. A killed CLI leaves its
  * provider host running, so the test kills that too rather than leaving it behind.
  */
 function cliUpTree(): number[] {
   const procs = processes();
-  const tree = [...procs].filter(([, [ppid, argv]]) => ppid === process.pid && argv.includes("up") && argv.includes("checkpoints")).map(([pid]) => pid);
-  for (let i = 0; i < tree.length; i++) for (const [pid, [ppid]] of procs) if (ppid === tree[i]) tree.push(pid);
+  const tree = procs.filter((p) => p.ppid === process.pid && p.argv.includes("up") && p.argv.includes("checkpoints")).map((p) => p.pid);
+  for (let i = 0; i < tree.length; i++) for (const p of procs) if (p.ppid === tree[i]) tree.push(p.pid);
   return tree;
 }
 
