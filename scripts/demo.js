@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// `npm run demo`: runs the example fabric (examples/fabric) with the real Pulumi CLI against etcd,
-// then prints the peers as Calico sees them, read back from etcd in calicoctl's
-// `get bgppeers -o wide` layout. With no etcd configured it starts a local one (data in .demo/etcd)
-// and keeps Pulumi state in a local file backend (.demo/state, passphrase "demo").
+// `npm run demo`: runs this repository's Pulumi project (Pulumi.yaml: the example fabric in
+// examples/fabric) with the plain `pulumi` CLI, `pulumi up --yes` by default, then prints the peers
+// as Calico sees them, read back from etcd in calicoctl's `get bgppeers -o wide` layout.
+// `npm run demo -- <pulumi args>` runs another command the same way (`preview --diff`, `refresh`,
+// `destroy --yes`, `stack export`). With no etcd configured it starts a local one (data in
+// .demo/etcd) for the length of the command. State, stack config and etcd data live in .demo/.
 "use strict";
 const { spawnSync } = require("child_process");
 const fs = require("fs");
@@ -10,12 +12,12 @@ const path = require("path");
 
 const ROOT = path.resolve(__dirname, "..");
 const DEMO = path.join(ROOT, ".demo");
+const STACK = "demo";
 
-async function startLocalEtcd() {
-  const { spawnEtcd } = require("./etcd");
-  const etcd = await spawnEtcd({ name: "demo", dataDir: path.join(DEMO, "etcd") });
-  console.log(`started a local etcd at ${etcd.endpoint} (data in .demo/etcd)`);
-  return etcd;
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: "inherit", ...opts });
+  if (r.error) throw r.error;
+  return r.status ?? 1;
 }
 
 function table(rows) {
@@ -23,53 +25,61 @@ function table(rows) {
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join("   ").trimEnd()).join("\n");
 }
 
-async function main() {
-  for (const d of ["state", "work"]) fs.mkdirSync(path.join(DEMO, d), { recursive: true });
-  if (!fs.existsSync(path.join(ROOT, "node_modules/@pulumi/pulumi"))) {
-    spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: ROOT, stdio: "inherit" });
+/** The peers in etcd, in `calicoctl get bgppeers -o wide` layout. */
+async function printPeers(env) {
+  const { resolveConnection } = require(path.join(ROOT, "dist/provider/datastore/config.js"));
+  const { getClient, closeClient } = require(path.join(ROOT, "dist/provider/datastore/client.js"));
+  const { decodeValue, PEER_PREFIX } = require(path.join(ROOT, "dist/provider/model/codec.js"));
+  const kvs = await getClient(resolveConnection({ env })).getAll().prefix(PEER_PREFIX).strings();
+  closeClient();
+  const rows = [["NAME", "PEERIP", "NODE", "ASN"]];
+  for (const [key, value] of Object.entries(kvs).sort(([a], [b]) => a.localeCompare(b))) {
+    const p = decodeValue(key, value);
+    const node = p.spec.node ?? p.spec.nodeSelector ?? "(global)";
+    rows.push([p.name, p.spec.peerIP ?? "", node, String(p.spec.asNumber ?? 0)]);
   }
-  if (spawnSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: "inherit" }).status !== 0) throw new Error("build failed");
+  console.log(`\nBGP peers in etcd (${rows.length - 1}), as \`calicoctl get bgppeers -o wide\` lists them:\n${table(rows)}`);
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const pulumiArgs = args.length ? args : ["up", "--yes"];
+  fs.mkdirSync(path.join(DEMO, "state"), { recursive: true });
+  if (!fs.existsSync(path.join(ROOT, "node_modules/@pulumi/pulumi"))) {
+    if (run("npm", ["ci", "--no-audit", "--no-fund"]) !== 0) throw new Error("npm ci failed");
+  }
+  // The program is TypeScript, compiled by Pulumi as it runs; the provider it serializes loads the
+  // built library (dist/provider) by the package's own name.
+  if (run("npm", ["run", "build:lib", "--silent"]) !== 0) throw new Error("build failed");
   // Loaded only now: the tools script reads the installed @pulumi/pulumi's version.
   const tools = require("./tools");
   const pulumiBin = tools.ensurePulumi();
-  process.env.PATH = `${pulumiBin}${path.delimiter}${process.env.PATH}`;
 
-  // A real cluster: set ETCD_ENDPOINTS (and ETCD_* credentials) or CALICOCTL_CONFIG before `npm run demo`.
-  const configured = process.env.ETCD_ENDPOINTS || process.env.CALICOCTL_CONFIG;
-  const local = configured ? undefined : await startLocalEtcd();
+  const env = {
+    ...process.env,
+    PATH: `${pulumiBin}${path.delimiter}${process.env.PATH}`,
+    PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "demo",
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+  };
+  // A real cluster: set ETCD_ENDPOINTS (and ETCD_* credentials) or CALICOCTL_CONFIG first.
+  const configured = env.ETCD_ENDPOINTS || env.CALICOCTL_CONFIG;
+  let local;
+  if (!configured) {
+    const { spawnEtcd } = require("./etcd");
+    local = await spawnEtcd({ name: "demo", dataDir: path.join(DEMO, "etcd") });
+    env.ETCD_ENDPOINTS = local.endpoint;
+    console.log(`started a local etcd at ${local.endpoint} (data in .demo/etcd)`);
+  }
+  let status;
   try {
-    const { LocalWorkspace, PulumiCommand } = require("@pulumi/pulumi/automation");
-    const stack = await LocalWorkspace.createOrSelectStack(
-      { stackName: "demo", projectName: "calico-bgppeer-demo", program: require(path.join(ROOT, "dist/examples/fabric/index.js")) },
-      {
-        // The workspace writes its own Pulumi.yaml there; the program and provider run from ROOT (main).
-        workDir: path.join(DEMO, "work"),
-        pulumiCommand: await PulumiCommand.get({ root: path.dirname(pulumiBin) }),
-        projectSettings: { name: "calico-bgppeer-demo", runtime: "nodejs", main: ROOT, backend: { url: `file://${path.join(DEMO, "state")}` } },
-        envVars: { PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "demo", PULUMI_SKIP_UPDATE_CHECK: "true" },
-      },
-    );
-    if (local) await stack.setConfig("calico:etcdEndpoints", { value: local.endpoint });
-    const up = await stack.up({ onOutput: (s) => process.stdout.write(s) });
-    const changes = Object.entries(up.summary.resourceChanges ?? {}).filter(([k]) => k !== "same");
-    console.log(changes.length ? "" : "\nno changes: every peer is as declared");
-
-    const { resolveConnection } = require(path.join(ROOT, "dist/provider/datastore/config.js"));
-    const { getClient, closeClient } = require(path.join(ROOT, "dist/provider/datastore/client.js"));
-    const { decodeValue, PEER_PREFIX } = require(path.join(ROOT, "dist/provider/model/codec.js"));
-    const settings = resolveConnection({ stack: (k) => (k === "calico:etcdEndpoints" && local ? local.endpoint : undefined) });
-    const kvs = await getClient(settings).getAll().prefix(PEER_PREFIX).strings();
-    closeClient();
-    const rows = [["NAME", "PEERIP", "NODE", "ASN"]];
-    for (const [key, value] of Object.entries(kvs).sort(([a], [b]) => a.localeCompare(b))) {
-      const p = decodeValue(key, value);
-      const node = p.spec.node ?? p.spec.nodeSelector ?? "(global)";
-      rows.push([p.name, p.spec.peerIP ?? "", node, String(p.spec.asNumber ?? 0)]);
-    }
-    console.log(`\nBGP peers in etcd (${rows.length - 1}), as \`calicoctl get bgppeers -o wide\` lists them:\n${table(rows)}`);
+    if (run("pulumi", ["stack", "select", "--create", STACK, "--non-interactive"], { env }) !== 0) throw new Error(`cannot select or create the stack "${STACK}"`);
+    console.log(`\n$ pulumi ${pulumiArgs.join(" ")}`);
+    status = run("pulumi", pulumiArgs, { env });
+    if (status === 0 && !["stack", "config", "about", "whoami", "version"].includes(pulumiArgs[0])) await printPeers(env);
   } finally {
     await local?.stop();
   }
+  process.exit(status);
 }
 
 main().catch((e) => {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Finds or builds the real tools the demo and the tests use: the Pulumi CLI (at the version of the
-// pinned @pulumi/pulumi), calicoctl, and etcd. Built binaries live in a user cache directory outside
+// pinned @pulumi/pulumi) with the Node.js language host beside it, calicoctl, and etcd. Built binaries live in a user cache directory outside
 // the clone, keyed by the tools module's go.sum, so a fresh clone reuses them.
 "use strict";
 const { execFileSync, spawnSync } = require("child_process");
@@ -13,6 +13,10 @@ const ROOT = path.resolve(__dirname, "..");
 const CACHE = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "pulumi-calico-bgppeer");
 
 const PULUMI_VERSION = require(path.join(ROOT, "node_modules/@pulumi/pulumi/package.json")).version;
+// The Node.js language host left the pulumi/pulumi Go module after v3.68.0, and its own module is not
+// served by the Go module proxy here, so it is built from sdk/v3 at v3.68.0. It speaks the language
+// protocol CLI v3.248 uses for everything we run (see README, "The toolchain").
+const LANGUAGE_HOST_VERSION = "v3.68.0";
 // calico v3.31.0: the newest release whose calicoctl builds from the Go module proxy here (see README).
 const CALICO_VERSION = "v3.31.0";
 const CALICO_COMMIT = "b1f3c43f8437";
@@ -63,11 +67,20 @@ function versionOf(bin) {
   return r.status === 0 ? r.stdout.trim() : undefined;
 }
 
-/** The Pulumi CLI: a matching `pulumi` on PATH, else our cached build. Returns its bin directory. */
+/**
+ * The Pulumi CLI: a matching `pulumi` on PATH (with the Node.js language host and the dynamic
+ * provider plugin beside it), else our cached build. Returns its bin directory, which holds
+ * `pulumi`, `pulumi-language-nodejs` and `pulumi-resource-pulumi-nodejs`: the engine finds the last
+ * two next to the real `pulumi` binary as bundled plugins (found only on PATH, it warns every run).
+ */
 function ensurePulumi() {
   const want = `v${PULUMI_VERSION}`;
   const onPath = have("pulumi");
-  if (onPath && versionOf(onPath) === want && fs.existsSync(path.join(path.dirname(onPath), "pulumi-resource-pulumi-nodejs"))) {
+  if (
+    onPath &&
+    versionOf(onPath) === want &&
+    ["pulumi-resource-pulumi-nodejs", "pulumi-language-nodejs"].every((b) => fs.existsSync(path.join(path.dirname(onPath), b)))
+  ) {
     return path.dirname(onPath);
   }
   const bin = path.join(CACHE, `pulumi-${want}-${sumOf("tools/pulumi")}`, "bin");
@@ -83,11 +96,28 @@ function ensurePulumi() {
     );
     fs.renameSync(exe + ".tmp", exe);
   }
-  // The engine finds the dynamic provider plugin next to the real pulumi binary (a 'bundled' plugin).
+  ensureLanguageHost(bin);
   const plugin = path.join(bin, "pulumi-resource-pulumi-nodejs");
   fs.copyFileSync(path.join(ROOT, "node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"), plugin);
   fs.chmodSync(plugin, 0o755);
   return bin;
+}
+
+/** pulumi-language-nodejs in `bin`, rebuilt when tools/pulumi-language-nodejs's go.sum changes. */
+function ensureLanguageHost(bin) {
+  const exe = path.join(bin, "pulumi-language-nodejs");
+  const stamp = path.join(bin, ".pulumi-language-nodejs.sum");
+  const sum = `${LANGUAGE_HOST_VERSION} ${sumOf("tools/pulumi-language-nodejs")}`;
+  if (fs.existsSync(exe) && fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === sum) return exe;
+  goBuild(
+    "tools/pulumi-language-nodejs",
+    "github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs",
+    exe + ".tmp",
+    `-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=${LANGUAGE_HOST_VERSION}`,
+  );
+  fs.renameSync(exe + ".tmp", exe);
+  fs.writeFileSync(stamp, sum);
+  return exe;
 }
 
 /** calicoctl, built from the calico monorepo at CALICO_VERSION. Returns the binary's path. */
@@ -125,7 +155,7 @@ function ensureEtcd() {
   throw new ToolError("etcd is not installed. Install it with `sudo apt-get install -y etcd-server` (Debian/Ubuntu), or put an etcd 3.4+ binary on PATH.");
 }
 
-module.exports = { ensurePulumi, ensureCalicoctl, ensureEtcd, ToolError, CACHE, PULUMI_VERSION, CALICO_VERSION };
+module.exports = { ensurePulumi, ensureCalicoctl, ensureEtcd, ToolError, CACHE, PULUMI_VERSION, LANGUAGE_HOST_VERSION, CALICO_VERSION };
 
 if (require.main === module) {
   const which = process.argv.slice(2);
