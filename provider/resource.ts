@@ -107,6 +107,9 @@ export class BgpPeer extends pulumi.CustomResource {
   declare readonly scope: pulumi.Output<"node" | "global" | undefined>;
 
   constructor(name: string, args: BgpPeerArgs, opts?: pulumi.CustomResourceOptions) {
+    // The engine's import sends the provider no state, so a dynamic provider cannot serve it
+    // (pulumi/pulumi#16175, #3550): it would fail later with "Cannot read properties of undefined".
+    if (opts?.import !== undefined) throw new Error(importRefusal(name, opts.import));
     const props: Record<string, unknown> = {};
     for (const k of OUTPUTS) props[k] = undefined;
     Object.assign(props, args);
@@ -125,6 +128,17 @@ export class BgpPeer extends pulumi.CustomResource {
     if (!k) keyOutputs.set(this, (k = this.name.apply((n) => PEER_PREFIX + n)));
     return k;
   }
+}
+
+/** What to do instead of Pulumi's import, which cannot work for a dynamic resource. */
+export function importRefusal(name: string, id: pulumi.Input<string>): string {
+  const shown = typeof id === "string" ? JSON.stringify(id) : "the given id";
+  return (
+    `BgpPeer "${name}": the \`import\` resource option cannot work for BgpPeer, a Pulumi dynamic resource (pulumi/pulumi#16175), ` +
+    `and neither can \`pulumi import\`. To bring the existing peer ${shown} under management, remove \`import\`, declare the peer ` +
+    `as it is in etcd (\`calicoctl get bgppeer <name> -o yaml\`) with \`name\` set to its Calico name, and set \`adopt: true\`: ` +
+    `the next \`pulumi up\` takes it over, keeps its uid and creationTimestamp, and writes only if the spec differs.`
+  );
 }
 
 let chosen: dynamic.ResourceProvider | undefined;

@@ -20,7 +20,17 @@ function load(): Impl {
   if (g.__calicoBgpPeerImpl) return g.__calicoBgpPeerImpl;
   const mod = require("module");
   const path = require("path");
-  return (g.__calicoBgpPeerImpl = mod.createRequire(path.join(process.cwd(), "package.json"))("pulumi-calico-bgppeer/impl").impl as Impl);
+  let impl: Impl;
+  try {
+    impl = mod.createRequire(path.join(process.cwd(), "package.json"))("pulumi-calico-bgppeer/impl").impl;
+  } catch (e) {
+    if ((e as { code?: string }).code !== "MODULE_NOT_FOUND") throw e;
+    // Not installed below the working directory: a script that drives the exported `provider` from
+    // elsewhere. A plain require resolves from this module's own place (the package itself, by its
+    // name through "exports"), or, as serialized text, from the provider host inside node_modules.
+    impl = require("pulumi-calico-bgppeer/impl").impl;
+  }
+  return (g.__calicoBgpPeerImpl = impl);
 }
 
 export function configure(req: dynamic.ConfigureRequest) {
