@@ -11,8 +11,10 @@ export function makeProject(): { proj: string; cleanup(): void } {
   const tarball = execFileSync("npm", ["pack", "--silent", "--pack-destination", dir], { cwd: ROOT, encoding: "utf8" }).trim();
   const proj = path.join(dir, "proj");
   fs.mkdirSync(proj);
-  fs.writeFileSync(path.join(proj, "package.json"), JSON.stringify({ name: "fleet", version: "1.0.0", private: true }));
-  execFileSync("npm", ["install", "--offline", "--no-audit", "--no-fund", "--loglevel=error", path.join(dir, tarball)], { cwd: proj, stdio: "inherit" });
+  // The user's own SDK, at the version this repository develops against: the package takes it as a peer.
+  const sdk = JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules/@pulumi/pulumi/package.json"), "utf8")).version;
+  fs.writeFileSync(path.join(proj, "package.json"), JSON.stringify({ name: "fleet", version: "1.0.0", private: true, dependencies: { "@pulumi/pulumi": sdk } }));
+  execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", path.join(dir, tarball)], { cwd: proj, stdio: "inherit" });
   // The floor: an otherwise identical dynamic resource whose provider does no work. Installed as a
   // package, so Pulumi serializes it as a require just like ours.
   const noop = path.join(proj, "node_modules/bench-noop-provider");

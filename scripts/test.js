@@ -3,8 +3,9 @@
 // installing what is missing, then runs every compiled test file with Node's test runner. A
 // missing part fails the run loudly; no test skips itself.
 "use strict";
-const { spawnSync } = require("child_process");
+const { execFileSync, spawnSync } = require("child_process");
 const fs = require("fs");
+const os = require("os");
 const path = require("path");
 const tools = require("./tools");
 
@@ -15,6 +16,12 @@ try {
   const calicoctl = tools.ensureCalicoctl();
   process.env.PATH = `${pulumiBin}${path.delimiter}${process.env.PATH}`;
   process.env.CALICOCTL = calicoctl;
+  // The package as a user installs it, packed once before any test starts: packing runs `prepare`,
+  // which rebuilds dist/provider, and tests running alongside load it.
+  const packDir = fs.mkdtempSync(path.join(os.tmpdir(), "bgppeer-pack-"));
+  const name = execFileSync("npm", ["pack", "--silent", "--pack-destination", packDir], { cwd: root, encoding: "utf8" }).trim().split("\n").pop();
+  process.env.BGPPEER_TARBALL = path.join(packDir, name);
+  process.on("exit", () => fs.rmSync(packDir, { recursive: true, force: true }));
 } catch (e) {
   console.error(`error: ${e.message}`);
   process.exit(1);

@@ -6,6 +6,7 @@ import * as path from "path";
 import { after, before, describe, it } from "node:test";
 import { PEER_PREFIX } from "../../provider/model/codec";
 import { startEtcd, TestEtcd } from "../harness/etcd";
+import { npmPack, packedTarball } from "../harness/project";
 import { pulumiBinDir, ROOT } from "../harness/pulumi";
 
 /**
@@ -57,7 +58,7 @@ function sh(cmd: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv) {
   return execFileSync(cmd, args, { cwd, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 26 });
 }
 function install(tarball: string) {
-  sh("npm", ["install", "--offline", "--no-audit", "--no-fund", "--loglevel=error", tarball], proj);
+  sh("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", tarball], proj);
 }
 let pulumiRoot: string;
 function pulumi(op: string): any {
@@ -76,7 +77,9 @@ before(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), "bgppeer-upgrade-"));
   proj = path.join(work, "proj");
   fs.mkdirSync(proj);
-  fs.writeFileSync(path.join(proj, "package.json"), JSON.stringify({ name: "fabric", version: "1.0.0", private: true }));
+  // The user's own SDK: the package takes it as a peer dependency.
+  const sdk = JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules/@pulumi/pulumi/package.json"), "utf8")).version;
+  fs.writeFileSync(path.join(proj, "package.json"), JSON.stringify({ name: "fabric", version: "1.0.0", private: true, dependencies: { "@pulumi/pulumi": sdk } }));
   fs.writeFileSync(path.join(proj, "driver.js"), DRIVER);
   pulumiRoot = path.dirname(pulumiBinDir());
 });
@@ -87,8 +90,8 @@ after(async () => {
 
 describe("upgrading the package", { concurrency: false }, () => {
   it("bumping the version and reinstalling shows no changes, and the new implementation runs", async () => {
-    const v1 = sh("npm", ["pack", "--silent", "--pack-destination", work], ROOT).trim();
-    install(path.join(work, v1));
+    const v1 = packedTarball();
+    install(v1);
     assert.deepEqual(pulumi("up"), { create: 3 });
     assert.equal(Object.keys(await etcd.admin.getAll().prefix(PEER_PREFIX).keys()).length, 2);
     const before = pulumi("export");
@@ -101,7 +104,7 @@ describe("upgrading the package", { concurrency: false }, () => {
     // The next release: the same code plus a line that records which version's implementation ran.
     const next = path.join(work, "next");
     fs.mkdirSync(next);
-    sh("tar", ["-xzf", path.join(work, v1), "-C", next], work);
+    sh("tar", ["-xzf", v1, "-C", next], work);
     const src = path.join(next, "package");
     const manifest = JSON.parse(fs.readFileSync(path.join(src, "package.json"), "utf8"));
     const version = manifest.version.replace(/\d+$/, (n: string) => String(Number(n) + 1));
@@ -110,9 +113,9 @@ describe("upgrading the package", { concurrency: false }, () => {
       path.join(src, "dist/provider/impl.js"),
       `\nif (process.env.BGPPEER_TEST_MARKER) require("fs").writeFileSync(process.env.BGPPEER_TEST_MARKER, require("../../package.json").version);\n`,
     );
-    const v2 = sh("npm", ["pack", "--silent", "--pack-destination", work], src).trim();
-    assert.notEqual(v2, v1);
-    install(path.join(work, v2));
+    const v2 = npmPack(src, work, { ignoreScripts: true });
+    assert.notEqual(path.basename(v2), path.basename(v1));
+    install(v2);
     assert.equal(JSON.parse(fs.readFileSync(path.join(proj, "node_modules/pulumi-calico-bgppeer/package.json"), "utf8")).version, version);
 
     const rev = await revision();
