@@ -50,15 +50,45 @@ export function ipToName(ip: { kind(): "ipv4" | "ipv6"; toNormalizedString(): st
     .join("-");
 }
 
+// libcalico-go lib/upgrade/converters/names.go: nonNameChar, dotDashSeq, trailingLeadingDotsDashes.
+const NON_NAME_CHARS = /[^-.a-z0-9]+/g;
+const DOT_DASH_SEQ = /[.-]*[.][.-]*/g;
+const LEADING_TRAILING_DOTS_DASHES = /^[.-]*(.*?)[.-]*$/s;
+
 /**
- * calico-upgrade's ConvertNodeName (normalizeName, no hash suffix): lower-case, '/' to '.',
- * anything outside [-.a-z0-9] to '-', runs of [.-] that contain a '.' to '.', trim '.' and '-'.
+ * calico-upgrade's and `calicoctl convert`'s ConvertNodeName (normalizeName, no hash suffix), step
+ * for step: lower-case; '/' to '.'; each *run* of characters outside [-.a-z0-9] to one '-'; each
+ * run of [.-] that holds a '.' to one '.'; leading and trailing '.' and '-' removed. Go lower-cases
+ * by Unicode rules too; BgpPeer only ever passes names the v1 rule below admits, which are ASCII.
  */
 export function convertNodeName(v1Name: string): string {
   return v1Name
     .toLowerCase()
     .replace(/\//g, ".")
-    .replace(/[^-.a-z0-9]/g, "-")
-    .replace(/[.-]*\.[.-]*/g, ".")
-    .replace(/^[.-]+|[.-]+$/g, "");
+    .replace(NON_NAME_CHARS, "-")
+    .replace(DOT_DASH_SEQ, ".")
+    .replace(LEADING_TRAILING_DOTS_DASHES, "$1");
+}
+
+// libcalico-go lib/validator/v1/validator.go nameRegex: the v1 API's rule for a BGP peer's node,
+// which `calicoctl convert` applies to a v1 manifest before converting it.
+const V1_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
+
+/**
+ * A node name in seed (v1) terms, converted as `calicoctl convert` does: first the v1 API's rule
+ * (refused there too), then ConvertNodeName, then the v3 rule on the result (the conversion's
+ * validation, which refuses for example a name of dots and dashes only, converted to "").
+ */
+export function convertV1NodeName(field: string, v1Name: string): string {
+  if (!V1_NAME.test(v1Name)) {
+    throw new RuleError(
+      field,
+      `${show(v1Name)} is not a valid v1 node name: in seed terms (scope or hostname given), a node name is 1 to 128 characters of [a-zA-Z0-9_.-], the v1 API's rule that \`calicoctl convert\` applies before converting (regex ${V1_NAME.source})`,
+    );
+  }
+  const v3 = convertNodeName(v1Name);
+  if (!DNS1123_SUBDOMAIN.test(v3)) {
+    throw new RuleError(field, `${show(v1Name)} converts to ${show(v3)} under calico-upgrade's node-name conversion, which is not a valid Calico node name, so \`calicoctl convert\` refuses it too`);
+  }
+  return v3;
 }

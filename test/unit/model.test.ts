@@ -4,7 +4,7 @@ import { parseAsn } from "../../provider/model/asn";
 import { formatDuration, normalizeDuration, parseDuration } from "../../provider/model/duration";
 import { RuleError } from "../../provider/model/errors";
 import { formatPeerIP, parsePeerIP } from "../../provider/model/ip";
-import { checkName, convertNodeName, ipToName } from "../../provider/model/names";
+import { checkName, convertNodeName, convertV1NodeName, ipToName } from "../../provider/model/names";
 import { canonicalSelector } from "../../provider/model/selector";
 import { parseIP } from "../../provider/model/ip";
 
@@ -98,6 +98,62 @@ describe("names", () => {
     assert.equal(convertNodeName("namedNode"), "namednode");
     assert.equal(convertNodeName("Rack1_Host1"), "rack1-host1");
     assert.equal(convertNodeName("a/b.-.c--d."), "a.b.c--d");
+  });
+});
+
+describe("v1 node-name conversion (calico-upgrade, calicoctl convert)", () => {
+  // libcalico-go lib/upgrade/converters/names_test.go nodeNamesTable, every entry, in its order.
+  const CALICO_TABLE: Array<[string, string]> = [
+    ["abc-def", "abc-def"],
+    ["abc---def", "abc---def"],
+    ["abc/def", "abc.def"],
+    ["abc$$def", "abc-def"],
+    ["abc$!$def", "abc-def"],
+    ["abc..def", "abc.def"],
+    ["abc...def", "abc.def"],
+    ["abc.-def", "abc.def"],
+    ["abc.-.def", "abc.def"],
+    ["abc-.def", "abc.def"],
+    ["abc-.-def", "abc.def"],
+    ["aBcDe019", "abcde019"],
+    ["abc$def", "abc-def"],
+    ["-abc.def", "abc.def"],
+    ["abc.def-", "abc.def"],
+    [".abc.def", "abc.def"],
+    ["abc.def.", "abc.def"],
+    ["-.abc.def", "abc.def"],
+    ["abc.def.-", "abc.def"],
+    ["$ABC/DEF-123.-456!", "abc.def-123.456"],
+  ];
+  // Runs of characters outside [-.a-z0-9] become one dash, mixed with dots and dashes around them.
+  const RUNS: Array<[string, string]> = [
+    ["rack1__host3", "rack1-host3"],
+    ["rack1_-_host3", "rack1---host3"],
+    ["a__.__b", "a.b"],
+    ["__a__", "a"],
+    ["A B\tC", "a-b-c"],
+    ["x\ny", "x-y"],
+    ["___", ""],
+    ["..--..", ""],
+  ];
+  it("matches Calico's own table", () => {
+    for (const [v1, v3] of CALICO_TABLE) assert.equal(convertNodeName(v1), v3, v1);
+  });
+  it("replaces each run of other characters with one dash", () => {
+    for (const [v1, v3] of RUNS) assert.equal(convertNodeName(v1), v3, JSON.stringify(v1));
+  });
+  it("in seed terms: the v1 rule first, then the conversion, then the v3 rule on the result", () => {
+    assert.equal(convertV1NodeName("node", "rack1__host3"), "rack1-host3");
+    assert.equal(convertV1NodeName("node", "Rack1.-Host1"), "rack1.host1");
+    for (const bad of ["abc$$def", "a b", "a/b", "", "x".repeat(129), "höst"]) {
+      assert.match(ruleError(() => convertV1NodeName("node", bad)).reason, /is not a valid v1 node name: .*1 to 128 characters of \[a-zA-Z0-9_.-\]/, JSON.stringify(bad));
+    }
+    assert.equal(convertV1NodeName("node", "x".repeat(128)), "x".repeat(128));
+    for (const [bad, to] of [["___", ""], ["-.-", ""], ["_", ""]]) {
+      const e = ruleError(() => convertV1NodeName("hostname", bad));
+      assert.equal(e.property, "hostname");
+      assert.equal(e.reason, `${JSON.stringify(bad)} converts to ${JSON.stringify(to)} under calico-upgrade's node-name conversion, which is not a valid Calico node name, so \`calicoctl convert\` refuses it too`);
+    }
   });
 });
 
