@@ -1,10 +1,11 @@
 import { randomUUID } from "crypto";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { getClient } from "./datastore/client";
-import { ConnectionSettings, resolveConnection, STACK_KEYS } from "./datastore/config";
-import { createPeer, DatastoreError, deletePeer, getPeer, StoredKV, updatePeer, wrapTransport } from "./datastore/store";
+import { configuredCalicoVersion, ConnectionSettings, describe, resolveConnection, STACK_KEYS, VERSION_KEYS } from "./datastore/config";
+import { createPeer, DatastoreError, deletePeer, getClusterCalicoVersion, getPeer, StoredKV, updatePeer, wrapTransport } from "./datastore/store";
 import { decodeValue, encodeValue, nowTimestamp, peerKey, StoredPeer } from "./model/codec";
 import { checkInputs, PeerInputs, pickSpec, SPEC_FIELDS, specEqual, UNKNOWN } from "./model/spec";
+import { CalicoVersion, fieldsTooNew, parseCalicoVersion, usesVersionedFields } from "./model/versions";
 
 /**
  * The provider's real implementation. Only the shim (shim.ts) is serialized into Pulumi state; it
@@ -28,6 +29,37 @@ let stackConfig: Record<string, string> | undefined;
 
 function connection(): ConnectionSettings {
   return resolveConnection({ stack: stackConfig ? (k) => stackConfig![k] : undefined });
+}
+
+function configuredVersion() {
+  return configuredCalicoVersion({ stack: stackConfig ? (k) => stackConfig![k] : undefined });
+}
+
+// calico-node's release as ClusterInformation records it, read once per provider process and
+// datastore, and only for a peer that uses a field newer than Calico v3.0.
+const detectedVersions = new Map<string, Promise<CalicoVersion | undefined>>();
+
+async function clusterVersion(): Promise<{ version: CalicoVersion; source: string } | undefined> {
+  const configured = configuredVersion();
+  if (configured) return configured;
+  const key = describe(connection());
+  let pending = detectedVersions.get(key);
+  if (!pending) {
+    pending = withClient("read ClusterInformation", (c) => getClusterCalicoVersion(c)).then((t) => (t === undefined ? undefined : parseCalicoVersion(t)));
+    detectedVersions.set(key, pending);
+    pending.catch(() => detectedVersions.delete(key));
+  }
+  const version = await pending;
+  return version && { version, source: "ClusterInformation in etcd" };
+}
+
+/** Refuses, before anything is written, fields that the cluster's calico-node predates. */
+async function refuseFieldsTooNew(inputs: PeerInputs): Promise<void> {
+  const spec = pickSpec(inputs as unknown as Json);
+  if (!usesVersionedFields(spec)) return;
+  const v = await clusterVersion();
+  const bad = v ? fieldsTooNew(spec, v.version, v.source) : [];
+  if (bad.length) throw new DatastoreError(`BGPPeer "${inputs.name}": ${bad.map((e) => e.message).join("; ")}. Nothing was written.`);
 }
 
 /** Run one datastore step, turning transport failures into errors that name the endpoints. */
@@ -180,7 +212,7 @@ async function adopt(inputs: PeerInputs, kv: StoredKV): Promise<PeerOutputs> {
 export const impl = {
   async configure(req: dynamic.ConfigureRequest): Promise<void> {
     const values: Record<string, string> = {};
-    for (const key of Object.values(STACK_KEYS)) {
+    for (const key of [...Object.values(STACK_KEYS), VERSION_KEYS.stack]) {
       const v = req.config.get(key);
       if (v !== undefined) values[key] = v;
     }
@@ -188,7 +220,8 @@ export const impl = {
   },
 
   async check(_olds: Json, news: Json): Promise<dynamic.CheckResult> {
-    const { inputs, failures } = checkInputs(news);
+    const v = configuredVersion();
+    const { inputs, failures } = checkInputs(news, v && { calicoVersion: v.version, versionSource: v.source });
     if (failures.length) return { failures: failures.map((f) => ({ property: f.property, reason: `${f.property}: ${f.reason}` })) };
     return { inputs: plain(inputs) };
   },
@@ -205,6 +238,7 @@ export const impl = {
 
   async create(news: Json): Promise<dynamic.CreateResult> {
     const inputs = news as unknown as PeerInputs;
+    await refuseFieldsTooNew(inputs);
     const meta = { uid: randomUUID(), creationTimestamp: nowTimestamp() };
     const value = desiredValue(inputs, meta, undefined);
     const res = await withClient("create", (c) => createPeer(c, inputs.name, value, inputs.filters ?? []));
@@ -236,6 +270,7 @@ export const impl = {
 
   async update(_id: string, olds: PeerOutputs, news: Json): Promise<dynamic.UpdateResult> {
     const inputs = news as unknown as PeerInputs;
+    await refuseFieldsTooNew(inputs);
     const value = desiredValue(inputs, olds, olds.preserved);
     const res = await withClient("update", (c) => updatePeer(c, inputs.name, value, olds.resourceVersion, inputs.filters ?? []));
     if (res.ok) {

@@ -1,4 +1,5 @@
 import * as fs from "fs";
+import { CalicoVersion, parseCalicoVersion } from "../model/versions";
 
 /**
  * Where the etcd connection comes from, in precedence order. The first source that names
@@ -172,6 +173,18 @@ export function readCalicoctlConfig(file: string, timeoutMs = DEFAULT_TIMEOUT_MS
   const s = fromGetter(get, FILE_KEYS, "calicoctl config file", timeoutMs);
   if (s.endpoints.length === 0) throw new ConfigError(`calicoctl config file ${file} names no etcdEndpoints`);
   return s;
+}
+
+/** The Calico release the peers are for, when the user says: stack config, then the environment. */
+export const VERSION_KEYS = { stack: "calico:calicoVersion", env: "CALICO_VERSION" } as const;
+
+export function configuredCalicoVersion({ stack, env = process.env }: ResolveInputs): { version: CalicoVersion; source: string } | undefined {
+  const fromStack = stack?.(VERSION_KEYS.stack);
+  const [text, source] = fromStack ? [fromStack, `stack config ${VERSION_KEYS.stack}`] : [env[VERSION_KEYS.env], `environment variable ${VERSION_KEYS.env}`];
+  if (text === undefined || text === "") return undefined;
+  const version = parseCalicoVersion(text);
+  if (!version) throw new ConfigError(`${source} ${JSON.stringify(text)} is not a Calico release: give it as calico-node reports it, for example "v3.31.0"`);
+  return { version, source };
 }
 
 /** A description of the settings that is safe to print: endpoints and source, no credentials. */

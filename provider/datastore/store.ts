@@ -1,5 +1,6 @@
 import { Etcd3, IKeyValue } from "etcd3";
 import { filterKey, peerKey } from "../model/codec";
+import { CLUSTER_INFORMATION_KEY } from "../model/keys";
 import { ConnectionSettings, describe } from "./config";
 
 /** A peer as stored: its value and etcd's mod revision (Calico's resourceVersion). */
@@ -33,6 +34,18 @@ function kvOf(kvs: IKeyValue[] | undefined): StoredKV | undefined {
 export async function getPeer(client: Etcd3, name: string): Promise<StoredKV | undefined> {
   const res = await client.get(peerKey(name)).exec();
   return kvOf(res.kvs);
+}
+
+/** The release calico-node recorded in ClusterInformation, or undefined when none is recorded. */
+export async function getClusterCalicoVersion(client: Etcd3): Promise<string | undefined> {
+  const text = await client.get(CLUSTER_INFORMATION_KEY).string();
+  if (text === null) return undefined;
+  try {
+    const v = (JSON.parse(text) as { spec?: { calicoVersion?: unknown } }).spec?.calicoVersion;
+    return typeof v === "string" && v !== "" ? v : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export type WriteResult =

@@ -5,3 +5,5 @@ export const PEER_PREFIX = "/calico/resources/v3/projectcalico.org/bgppeers/";
 export const FILTER_PREFIX = "/calico/resources/v3/projectcalico.org/bgpfilters/";
 export const peerKey = (name: string) => PEER_PREFIX + name;
 export const filterKey = (name: string) => FILTER_PREFIX + name;
+/** ClusterInformation "default", where calico-node records the running release (spec.calicoVersion). */
+export const CLUSTER_INFORMATION_KEY = "/calico/resources/v3/projectcalico.org/clusterinformations/default";
