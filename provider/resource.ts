@@ -19,11 +19,14 @@ export interface BgpPeerArgs {
   name?: In<string>;
   /** Seed (v1) model: "global" or "node". Inferred from node when omitted. */
   scope?: In<"global" | "node">;
-  /** Seed (v1) spelling of node. */
+  /** Seed (v1) spelling of node. In seed terms a node name is converted as `calicoctl convert` does ("rack1__host3" → "rack1-host3"). */
   hostname?: In<string>;
   node?: In<string>;
   nodeSelector?: In<string>;
-  /** IPv4 or IPv6, optionally with a port: "a.b.c.d:port" or "[v6]:port". */
+  /**
+   * IPv4 or IPv6, optionally with a port: "a.b.c.d:port" or "[v6]:port". Stored as typed, as
+   * calicoctl stores it (in seed terms, as Go prints the IP); two spellings of one address never diff.
+   */
   peerIP?: In<string>;
   /** A number, a decimal string or dotted "hi.lo"; 1 to 4294967295. */
   asNumber?: In<number | string>;
@@ -76,7 +79,7 @@ export class BgpPeer extends pulumi.CustomResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly node?: pulumi.Output<string>;
   declare readonly nodeSelector?: pulumi.Output<string>;
-  /** Canonical: lower-case, compressed IPv6; port kept. */
+  /** Canonical, whatever spelling etcd holds: Go's text of the address (lower-case, compressed IPv6); port kept. */
   declare readonly peerIP?: pulumi.Output<string>;
   /** Always a number. */
   declare readonly asNumber?: pulumi.Output<number>;

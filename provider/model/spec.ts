@@ -3,9 +3,10 @@ import { parseAsn } from "./asn";
 import { normalizeDuration } from "./duration";
 import { RuleError, show } from "./errors";
 import { formatIP, formatPeerIP, parseIP, parsePeerIP } from "./ip";
-import { checkName, convertNodeName, ipToName, isQualifiedName, isValidLabelValue } from "./names";
+import { checkName, convertV1NodeName, ipToName, isQualifiedName, isValidLabelValue } from "./names";
 import { usesSeedTerms } from "./seed";
 import { canonicalSelector } from "./selector";
+import { CalicoVersion, fieldsTooNew } from "./versions";
 
 /** The sentinel the Pulumi engine sends for values not yet known during preview (pulumi/pulumi#6310). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -117,6 +118,7 @@ function buildRawInputSchema() {
   });
 }
 type RawInputs = z.infer<ReturnType<typeof buildRawInputSchema>>;
+const INPUT_NAMES = ["name", "scope", "hostname", ...SPEC_FIELDS, "labels", "annotations", "adopt"];
 
 // Built once per process: building a zod schema costs far more than using it.
 let schema: ReturnType<typeof buildRawInputSchema> | undefined;
@@ -163,7 +165,14 @@ export interface CheckOutcome {
  * check: validate every Calico rule and normalize. Values still unknown during preview pass through,
  * and rules that need them are skipped until they are known.
  */
-export function checkInputs(raw: Record<string, unknown>): CheckOutcome {
+export interface CheckOptions {
+  /** The Calico release the peer is for (calico:calicoVersion): fields it predates are refused. */
+  calicoVersion?: CalicoVersion;
+  /** Where calicoVersion came from, for the message. */
+  versionSource?: string;
+}
+
+export function checkInputs(raw: Record<string, unknown>, opts: CheckOptions = {}): CheckOutcome {
   const f = new Failures();
   const unknown = new Set(Object.keys(raw).filter((k) => containsUnknown(raw[k])));
   const known: Record<string, unknown> = {};
@@ -174,13 +183,20 @@ export function checkInputs(raw: Record<string, unknown>): CheckOutcome {
   // A field of the wrong type is reported and set aside, and the rules still run on the rest, so
   // that one preview shows every problem.
   const typeFailed = new Set<string>();
+  // Fields given under another letter case: reported once, and not also as missing.
+  const misspelled = new Set<string>();
   let parsed = rawInputSchema().safeParse(known);
   while (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const path = issue.path.join(".");
       if (issue.code === "unrecognized_keys") {
         for (const key of issue.keys) {
-          f.add(path ? `${path}.${key}` : key, `is not a BGPPeer input; see the README for the inputs BgpPeer takes`);
+          const meant = path ? undefined : INPUT_NAMES.find((n) => n.toLowerCase() === key.toLowerCase());
+          if (meant) misspelled.add(meant);
+          const hint = meant
+            ? `: did you mean ${meant}? calicoctl matches field names case-insensitively, BgpPeer takes them as spelled`
+            : `; see the README for the inputs BgpPeer takes`;
+          f.add(path ? `${path}.${key}` : key, `is not a BGPPeer input${hint}`);
           typeFailed.add(path ? String(issue.path[0]) : key);
         }
       } else {
@@ -213,11 +229,11 @@ export function checkInputs(raw: Record<string, unknown>): CheckOutcome {
     f.add("nodeSelector", `${show(args.nodeSelector)} must be absent when scope is "global": a global peer applies to every node`);
   }
   if (node !== undefined) {
-    // calico-upgrade converts v1 node names the same way; v3 names must already be valid.
-    if (seed) node = convertNodeName(node);
-    const n = node;
-    f.run(() => checkName("node", n));
-    out.node = node;
+    // In seed terms the name is a v1 node name, converted as calicoctl convert does; v3 names must already be valid.
+    const given = node;
+    const field = hostname !== undefined && args.node === undefined ? "hostname" : "node";
+    node = seed ? f.run(() => convertV1NodeName(field, given)) : f.run(() => (checkName("node", given), given));
+    if (node !== undefined) out.node = node;
   } else if (nodeUnknown) {
     out.node = UNKNOWN;
   }
@@ -230,12 +246,14 @@ export function checkInputs(raw: Record<string, unknown>): CheckOutcome {
     }
   }
 
+  // Stored as typed, as calicoctl stores it (diffs compare by meaning: specEqual). In seed terms,
+  // as calico-upgrade stores it: the v1 peerIP was a net.IP, written as net.IP.String().
   let peerFamily: string | undefined;
   const peerIP = nonEmpty(args.peerIP);
   if (peerIP !== undefined) {
     const addr = f.run(() => parsePeerIP("peerIP", peerIP));
     if (addr) {
-      out.peerIP = formatPeerIP(addr);
+      out.peerIP = seed ? formatPeerIP(addr) : peerIP;
       peerFamily = addr.ip.kind();
     }
   }
@@ -292,7 +310,7 @@ export function checkInputs(raw: Record<string, unknown>): CheckOutcome {
     const ip = parseIP(reachableBy);
     if (!ip) f.add("reachableBy", `${show(reachableBy)} is not a valid IP address`);
     else {
-      out.reachableBy = formatIP(ip);
+      out.reachableBy = reachableBy;
       if (peerFamily !== undefined && ip.kind() !== peerFamily) {
         f.add("reachableBy", `${show(reachableBy)} and peerIP ${show(peerIP)} are of different address families: reachableBy must be an ${peerFamily === "ipv4" ? "IPv4" : "IPv6"} address`);
       }
@@ -305,8 +323,9 @@ export function checkInputs(raw: Record<string, unknown>): CheckOutcome {
   }
 
   // A field that already failed counts as unknown here, so that one bad value is reported once.
-  const failed = new Set(f.list.map((e) => e.property.split(/[.[]/)[0]));
+  const failed = new Set([...f.list.map((e) => e.property.split(/[.[]/)[0]), ...misspelled]);
   for (const [field, rule] of crossFieldRules(out as PeerSpec, unknown, failed)) f.add(field, rule);
+  if (opts.calicoVersion) f.list.push(...fieldsTooNew(out as PeerSpec, opts.calicoVersion, opts.versionSource ?? "calico:calicoVersion"));
 
   for (const field of ["labels", "annotations"] as const) {
     const m = args[field];
@@ -376,9 +395,26 @@ export function crossFieldRules(s: PeerSpec, unknown: ReadonlySet<string> = new 
   return out;
 }
 
-/** Spec fields compared by meaning: selectors by canonical form, everything else by value. */
+/** The canonical text of a stored address, or undefined when it does not parse. */
+function canonicalAddress(field: "peerIP" | "reachableBy", text: string): string | undefined {
+  try {
+    if (field === "peerIP") return formatPeerIP(parsePeerIP(field, text));
+    const ip = parseIP(text);
+    return ip && formatIP(ip);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Spec fields compared by meaning: selectors by canonical form, addresses by canonical text
+ * ("2001:DB8::1" is "2001:db8::1"), everything else by value.
+ */
 export function specEqual(field: SpecField, a: unknown, b: unknown): boolean {
   if (a === undefined || b === undefined) return a === b;
+  if ((field === "peerIP" || field === "reachableBy") && typeof a === "string" && typeof b === "string") {
+    return a === b || (canonicalAddress(field, a) ?? a) === (canonicalAddress(field, b) ?? b);
+  }
   if ((SELECTORS as readonly string[]).includes(field) && typeof a === "string" && typeof b === "string") {
     try {
       return canonicalSelector(field, a) === canonicalSelector(field, b);

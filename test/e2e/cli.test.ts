@@ -62,7 +62,8 @@ describe("pulumi CLI end to end", { concurrency: false }, () => {
     assert.deepEqual(Object.keys(k).sort(), ["rack1-host1.10-1-0-1", "rr-mesh", "rr-v6"]);
     assert.equal(up.outputs["tor-a"].value, peerKey("rack1-host1.10-1-0-1"), "the key output names the etcd key");
     assert.deepEqual(k["rack1-host1.10-1-0-1"].spec, { node: "rack1-host1", peerIP: "10.1.0.1", asNumber: 4227858433 });
-    assert.deepEqual(k["rr-v6"].spec, { peerIP: "2001:db8::100", asNumber: 64512 });
+    // Addresses are stored as typed, as calicoctl stores them.
+    assert.deepEqual(k["rr-v6"].spec, { peerIP: "2001:DB8::100", asNumber: 64512 });
     assert.deepEqual(k["rr-mesh"].metadata.labels, { team: "net" });
     // Pulumi records the line that declared each resource. It must be the program's, not BgpPeer's
     // constructor (which a subclass of pulumi.dynamic.Resource would give).

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { after, before, describe, it } from "node:test";
-import { peerKey, PEER_PREFIX } from "../../provider/model/keys";
+import { CLUSTER_INFORMATION_KEY, peerKey, PEER_PREFIX } from "../../provider/model/keys";
 import * as YAML from "yaml";
 import { startEtcd, TestEtcd } from "../harness/etcd";
 import { ROOT } from "../harness/pulumi";
@@ -181,6 +181,27 @@ describe("a TypeScript project with Pulumi's template tsconfig (TypeScript 5.9),
     assert.equal(await revision(etcdA), rev);
   });
 
+  it("a field the cluster's Calico predates fails at preview with calico:calicoVersion, and at up when ClusterInformation declares it", async () => {
+    const rev = await revision(etcdA);
+    p.write("index.ts", program(64513, `new BgpPeer("ka", { name: "ka", peerIP: "10.9.0.2", asNumber: 64999, keepaliveTime: "30s" });`));
+    p.ok(["config", "set", "calico:calicoVersion", "v3.31.0"]);
+    let r = p.pulumi(["preview"]);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stdout + r.stderr, /keepaliveTime: is not supported by Calico v3\.31\.0 \(stack config calico:calicoVersion\): calico-node reads keepaliveTime from Calico v3\.32\.0 on/);
+    p.ok(["config", "rm", "calico:calicoVersion"]);
+    // calico-node records its release in ClusterInformation; without calico:calicoVersion, up reads it.
+    await etcdA.admin.put(CLUSTER_INFORMATION_KEY).value(JSON.stringify({ kind: "ClusterInformation", apiVersion: "projectcalico.org/v3", metadata: { name: "default" }, spec: { calicoVersion: "v3.31.0" } }));
+    const rev2 = await revision(etcdA);
+    r = p.pulumi(["up", "--yes"]);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stdout + r.stderr, /BGPPeer "ka": keepaliveTime: is not supported by Calico v3\.31\.0 \(ClusterInformation in etcd\).*Nothing was written/);
+    assert.equal(await revision(etcdA), rev2, "nothing was written");
+    await etcdA.admin.delete().key(CLUSTER_INFORMATION_KEY);
+    p.write("index.ts", program(64513));
+    assert.ok(Number(rev2) === Number(rev) + 1);
+    p.ok(["preview", "--expect-no-changes"]);
+  });
+
   it("the exported provider works from a script in another directory", async () => {
     const script = `const { provider } = require(${JSON.stringify(path.join(p.dir, "node_modules/pulumi-calico-bgppeer"))});
 (async () => {
@@ -191,7 +212,7 @@ describe("a TypeScript project with Pulumi's template tsconfig (TypeScript 5.9),
 })().catch((e) => { console.error(e.message); process.exit(1); });`;
     const out = execFileSync(process.execPath, ["-e", script], { cwd: os.tmpdir(), env: { ...process.env, ETCD_ENDPOINTS: etcdA.endpoint }, encoding: "utf8" });
     const res = JSON.parse(out);
-    assert.deepEqual(res.inputs, { name: "x", peerIP: "2001:db8::1", asNumber: 65546 });
+    assert.deepEqual(res.inputs, { name: "x", peerIP: "2001:DB8::1", asNumber: 65546 });
     assert.equal(res.asNumber, 64512);
   });
 

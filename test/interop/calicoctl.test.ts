@@ -53,6 +53,12 @@ const OURS: Record<string, BgpPeerArgs> = {
     sourceAddress: "UseNodeIP",
   },
   "local-speaker": { name: "local-speaker", localWorkloadSelector: "app == 'bgp-speaker'", asNumber: 65100, reversePeering: "Auto", nextHopMode: "Keep" },
+  // Addresses in forms other than Go's canonical text: calicoctl stores them as typed, and so do we.
+  "addr-v6-upper": { name: "addr-v6-upper", peerIP: "2001:DB8:0:7::1", asNumber: 64512 },
+  "addr-v4-mapped": { name: "addr-v4-mapped", peerIP: "::ffff:10.0.0.1", asNumber: 64512 },
+  "addr-port-zeros": { name: "addr-port-zeros", peerIP: "10.0.0.1:00179", asNumber: 64512 },
+  "addr-bracket-v4": { name: "addr-bracket-v4", peerIP: "[10.0.0.1]:179", asNumber: 64512 },
+  "addr-reach-v6": { name: "addr-reach-v6", peerIP: "2001:db8::5", asNumber: 64512, reachableBy: "2001:DB8::FE" },
 };
 const NAMES: Record<string, string> = { "seed-node": "rack1-host1.10-1-0-1", "seed-global": "10-0-0-100" };
 const nameOf = (res: string) => NAMES[res] ?? (OURS[res].name as string);
@@ -116,7 +122,11 @@ describe("ours → calicoctl", { concurrency: false }, () => {
     // Spot checks against what the user declared, as calicoctl prints it.
     assert.deepEqual(ctl.getPeer("rack1-host1.10-1-0-1").spec, { node: "rack1-host1", peerIP: "10.1.0.1", asNumber: 4227858433 });
     assert.deepEqual(ctl.getPeer("10-0-0-100").spec, { peerIP: "10.0.0.100", asNumber: 64512 });
-    assert.equal(ctl.getPeer("rr-v6").spec.peerIP, "2001:db8::100");
+    assert.equal(ctl.getPeer("rr-v6").spec.peerIP, "2001:DB8::100");
+    for (const res of ["addr-v6-upper", "addr-v4-mapped", "addr-port-zeros", "addr-bracket-v4"]) {
+      assert.equal((await stored(res)).spec.peerIP, OURS[res].peerIP, `${res}: stored as typed`);
+    }
+    assert.equal((await stored("addr-reach-v6")).spec.reachableBy, "2001:DB8::FE");
     assert.equal(ctl.getPeer("tor-port-v6").spec.peerIP, "[2001:db8::2]:1179");
     assert.equal(ctl.getPeer("rr-mesh").spec.peerSelector, "has(rr)&&rack=='r1'");
     const full = ctl.getPeer("edge-full");

@@ -43,7 +43,8 @@ const SELECTORS_BAD = ["has(", "rack = 'r1'", "&& has(x)", "rack == r1", "has(rr
 
 /** Field → values, each pool mixing valid and invalid values of the right and wrong JSON types. */
 export const POOLS: Record<string, unknown[]> = {
-  node: ["rack1-host1", "node.example.com", "n1", "Rack1-Host1", "node_1", "-node", "node-", "", "a".repeat(64), `${"a".repeat(63)}.b`, 42],
+  // The last string: valid labels, 255 characters in all (Calico checks node against the name regex only).
+  node: ["rack1-host1", "node.example.com", "n1", "Rack1-Host1", "node_1", "-node", "node-", "", "a".repeat(64), `${"a".repeat(63)}.b`, 42, Array(4).fill("a".repeat(63)).join(".")],
   nodeSelector: [...SELECTORS_OK, ...SELECTORS_BAD, ""],
   peerIP: [
     "10.0.0.1",
@@ -88,6 +89,8 @@ export const POOLS: Record<string, unknown[]> = {
   ],
   sourceAddress: ["UseNodeIP", "None", "none", "Other", ""],
   maxRestartTime: ["120s", "2m0s", "2m", "1h30m", "1.5s", "300ms", "0s", "0", "1h0m0.5s", "5x", "1d", "-5s", "10", 120, ""],
+  // Calico v3.32's field: calicoctl v3.31 knows no keepaliveTime.
+  keepaliveTime: ["30s", "1m", "-5s", "x"],
   numAllowedLocalASNumbers: [1, 3, 0, 2147483647, 2147483648, -1, 1.5, "2"],
   ttlSecurity: [1, 255, 0, 256, -1, 1.5, "3"],
   reachableBy: ["10.0.0.254", "2001:db8::fe", "10.0.0.300", "fe80::1", "10.0.0.254:179", "gw", ""],
@@ -143,12 +146,44 @@ export function generateCorpus(seed: number, count: number): PeerDoc[] {
       if (r() < 0.15) delete spec[f];
       else spec[f] = structuredClone(pick(r, POOLS[f]));
     }
+    // Now and then a field name in other letter case, which Go's JSON decoder matches.
+    const keys = Object.keys(spec);
+    if (keys.length && r() < 0.06) {
+      const key = pick(r, keys);
+      const variant = pick(r, [key.toUpperCase(), key.toLowerCase(), key[0].toUpperCase() + key.slice(1)]);
+      if (variant !== key) {
+        spec[variant] = spec[key];
+        delete spec[key];
+      }
+    }
     const metadata: PeerDoc["metadata"] = { name: r() < 0.85 ? `peer-${i}` : pick(r, METADATA_POOLS.name) };
     if (r() < 0.2) metadata.labels = structuredClone(pick(r, METADATA_POOLS.labels));
     if (r() < 0.15) metadata.annotations = structuredClone(pick(r, METADATA_POOLS.annotations));
     out.push({ apiVersion: "projectcalico.org/v3", kind: "BGPPeer", metadata, spec });
   }
   return out;
+}
+
+/**
+ * One document per deliberate difference, so that each is hit whatever the seed draws: a peer that
+ * is valid to calicoctl v3.31 but for the one field the difference is about.
+ */
+export function pinnedDocs(): PeerDoc[] {
+  const peer = { peerIP: "10.0.0.1", asNumber: 64512 };
+  const specs: Array<Record<string, unknown>> = [
+    { ...peer, node: Array(4).fill("a".repeat(63)).join(".") },
+    { ...peer, node: 42 },
+    { PEERIP: "10.0.0.1", asNumber: 64512 },
+    { ...peer, keepaliveTime: "30s" },
+    { peerIP: "10.0.0.1" },
+    { node: "rack1-host1" },
+    { ...peer, nextHopMode: "Bogus" },
+    { ...peer, maxRestartTime: "-5s" },
+    { ...peer, numAllowedLocalASNumbers: -1 },
+    { ...peer, localASNumber: 0 },
+    { ...peer, password: { secretKeyRef: { name: "Bad_Name", key: "k" } } },
+  ];
+  return specs.map((spec, i) => ({ apiVersion: "projectcalico.org/v3", kind: "BGPPeer", metadata: { name: `pinned-${i}` }, spec }));
 }
 
 /** The same document as BgpPeer inputs: the Calico name, the spec fields, labels and annotations. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { checkInputs, UNKNOWN } from "../../provider/model/spec";
+import { checkInputs, specEqual, UNKNOWN } from "../../provider/model/spec";
 import { decodeValue, encodeValue, goJson, PEER_PREFIX } from "../../provider/model/codec";
 
 function failures(raw: Record<string, unknown>): string[] {
@@ -22,6 +22,20 @@ describe("check: seed model", () => {
       asNumber: 65546,
       name: "2001-0db8-0000-0000-0000-0000-0000-0001",
     });
+  });
+  it("converts a v1 node name as calico-upgrade does: a run of other characters is one dash", () => {
+    assert.deepEqual(checkInputs({ scope: "node", hostname: "rack1__host3", peerIP: "10.0.0.2", asNumber: 64512 }).inputs, {
+      node: "rack1-host3",
+      peerIP: "10.0.0.2",
+      asNumber: 64512,
+      name: "rack1-host3.10-0-0-2",
+    });
+    assert.deepEqual(failures({ scope: "node", node: "rack1 host3", peerIP: "10.0.0.2", asNumber: 64512 }), [
+      'node: "rack1 host3" is not a valid v1 node name: in seed terms (scope or hostname given), a node name is 1 to 128 characters of [a-zA-Z0-9_.-], the v1 API\'s rule that `calicoctl convert` applies before converting (regex ^[a-zA-Z0-9_.-]{1,128}$)',
+    ]);
+    assert.match(failures({ hostname: "__", peerIP: "10.0.0.2", asNumber: 64512 })[0], /^hostname: "__" converts to "" under calico-upgrade's node-name conversion/);
+    // v3 terms take the name as it is: no conversion, and the v3 rule.
+    assert.match(failures({ name: "p", node: "rack1__host3", peerIP: "10.0.0.2", asNumber: 64512 })[0], /^node: "rack1__host3" is not a valid Calico name/);
   });
   it("enforces scope rules", () => {
     assert.deepEqual(failures({ scope: "node", peerIP: "1.1.1.1", asNumber: 1 }), ['node: is required when scope is "node": name the Calico node that peers']);
@@ -90,15 +104,15 @@ describe("check: v3 rules", () => {
     const got = failures({ ...base, etcdPassword: "hunter2" });
     assert.ok(got.every((g) => !g.includes("hunter2")), JSON.stringify(got));
   });
-  it("normalizes every field so that equal inputs compare equal", () => {
+  it("normalizes every field but the addresses, which are kept as typed (as calicoctl stores them) and compared by meaning", () => {
     const a = checkInputs({ name: "p", peerIP: "2001:DB8:0::1", asNumber: "0.64512", maxRestartTime: "120s", keepaliveTime: "30s", reachableBy: "2001:db8:0::fe", ttlSecurity: 1, filters: ["f1"], password: { secretKeyRef: { name: "bgp-secrets", key: "rr" } }, sourceAddress: "None", nextHopMode: "Self", labels: { a: "b" } }).inputs;
     assert.deepEqual(a, {
       name: "p",
-      peerIP: "2001:db8::1",
+      peerIP: "2001:DB8:0::1",
       asNumber: 64512,
       maxRestartTime: "2m0s",
       keepaliveTime: "30s",
-      reachableBy: "2001:db8::fe",
+      reachableBy: "2001:db8:0::fe",
       ttlSecurity: 1,
       filters: ["f1"],
       password: { secretKeyRef: { name: "bgp-secrets", key: "rr" } },
@@ -106,6 +120,30 @@ describe("check: v3 rules", () => {
       nextHopMode: "Self",
       labels: { a: "b" },
     });
+    // Every form calicoctl stores as typed is the same peer to calico-node, and so to diff.
+    for (const [typed, canonical] of [
+      ["2001:DB8:0:7::1", "2001:db8:0:7::1"],
+      ["::ffff:10.0.0.1", "10.0.0.1"],
+      ["10.0.0.1:00179", "10.0.0.1:179"],
+      ["[10.0.0.1]:179", "10.0.0.1:179"],
+      ["[2001:DB8::1]:0179", "[2001:db8::1]:179"],
+    ]) {
+      assert.equal(checkInputs({ name: "p", peerIP: typed, asNumber: 1 }).inputs!.peerIP, typed);
+      assert.ok(specEqual("peerIP", typed, canonical), `${typed} is ${canonical}`);
+    }
+    assert.ok(specEqual("reachableBy", "2001:DB8::FE", "2001:db8::fe"));
+    assert.ok(!specEqual("peerIP", "10.0.0.1:179", "10.0.0.1"), "a port is part of the peer");
+    assert.ok(!specEqual("peerIP", "10.0.0.1", "10.0.0.2"));
+    // In seed terms the peer IP is the v1 net.IP, stored as calico-upgrade stores it.
+    assert.equal(checkInputs({ scope: "global", peerIP: "2001:DB8::1", asNumber: 1 }).inputs!.peerIP, "2001:db8::1");
+  });
+  it("names the input meant when a field name differs only in case (calicoctl matches it, we do not)", () => {
+    // Reported once: not also as a missing peerIP, nor through rules that need it.
+    assert.deepEqual(failures({ name: "p", peerIp: "10.0.0.1", asNumber: 1, reachableBy: "10.0.0.254" }), [
+      "peerIp: is not a BGPPeer input: did you mean peerIP? calicoctl matches field names case-insensitively, BgpPeer takes them as spelled",
+    ]);
+    assert.match(failures({ name: "p", peerIP: "10.0.0.1", ASNUMBER: 1 })[0], /^ASNUMBER: is not a BGPPeer input: did you mean asNumber\?/);
+    assert.match(failures({ name: "p", peerIP: "10.0.0.1", asNumber: 1, bogus: 1 })[0], /^bogus: is not a BGPPeer input; see the README/);
   });
   it("tolerates unknown values during preview", () => {
     const r = checkInputs({ name: "p", peerIP: UNKNOWN, asNumber: UNKNOWN, node: "n1" });
