@@ -3,7 +3,7 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { getClient } from "./datastore/client";
 import { configuredCalicoVersion, ConnectionSettings, describe, resolveConnection, STACK_KEYS, VERSION_KEYS } from "./datastore/config";
 import { createPeer, DatastoreError, deletePeer, getClusterCalicoVersion, getPeer, StoredKV, updatePeer, wrapTransport } from "./datastore/store";
-import { decodeValue, encodeValue, nowTimestamp, peerKey, StoredPeer } from "./model/codec";
+import { decodeValue, encodeValue, nowTimestamp, OWN_METADATA_KEYS, peerKey, StoredPeer } from "./model/codec";
 import { checkInputs, PeerInputs, pickSpec, SPEC_FIELDS, specEqual, UNKNOWN } from "./model/spec";
 import { CalicoVersion, fieldsTooNew, parseCalicoVersion, usesVersionedFields } from "./model/versions";
 
@@ -99,7 +99,7 @@ function preservedParts(stored: StoredPeer, managedLabels: Iterable<string>, man
     return Object.keys(copy).length ? copy : undefined;
   };
   const meta: Json = { ...((raw.metadata ?? {}) as Json) };
-  for (const k of ["name", "uid", "creationTimestamp", "resourceVersion", "selfLink"]) delete meta[k];
+  for (const k of OWN_METADATA_KEYS) delete meta[k];
   const labels = dropKeys(meta.labels, managedLabels);
   const annotations = dropKeys(meta.annotations, managedAnnotations);
   delete meta.labels;

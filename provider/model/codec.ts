@@ -2,7 +2,7 @@ import { parseAsn } from "./asn";
 import { normalizeDuration } from "./duration";
 import { RuleError } from "./errors";
 import { formatIP, formatPeerIP, parseIP, parsePeerIP } from "./ip";
-import { PeerSpec, SPEC_FIELDS, SpecField } from "./spec";
+import { FieldDef, FIELDS, PeerSpec, SPEC_FIELDS, SpecField } from "./fields";
 
 import { PEER_PREFIX } from "./keys";
 
@@ -28,6 +28,12 @@ const METADATA_ORDER = [
 ];
 
 type Json = Record<string, unknown>;
+
+/**
+ * The metadata keys the write sets itself (name, uid, creationTimestamp) or never stores
+ * (resourceVersion and selfLink, which clientv3 strips): the client layer keeps every other key.
+ */
+export const OWN_METADATA_KEYS = ["name", "uid", "creationTimestamp", "resourceVersion", "selfLink"] as const;
 
 /** The stored object as we understand it, plus everything else in it, kept for write-back. */
 export interface StoredPeer {
@@ -95,12 +101,10 @@ export function encodeValue(a: EncodeArgs): string {
   const metadata = orderKeys(
     {
       ...baseMeta,
+      ...Object.fromEntries(OWN_METADATA_KEYS.map((k) => [k, undefined])),
       name: a.name,
       uid: a.uid,
       creationTimestamp: a.creationTimestamp,
-      // clientv3 never stores these.
-      resourceVersion: undefined,
-      selfLink: undefined,
       labels: sortedMap(a.labels),
       annotations: sortedMap(a.annotations),
     },
@@ -187,27 +191,25 @@ export function decodeValue(key: string, text: string): StoredPeer {
   };
 }
 
+/** One stored field, decoded by its kind in the field table: as leniently as Calico reads it. */
 function decodeSpecField(spec: Json, f: SpecField, v: unknown, str: (v: unknown, what: string) => string | undefined): void {
   const what = `spec.${f}`;
-  switch (f) {
-    case "node":
-    case "nodeSelector":
-    case "peerSelector":
-    case "localWorkloadSelector":
-    case "sourceAddress":
-    case "nextHopMode":
-    case "reversePeering": {
+  const def: FieldDef = FIELDS[f];
+  switch (def.kind) {
+    case "name":
+    case "selector":
+    case "enum": {
       const t = str(v, what);
       if (t !== undefined) spec[f] = t;
       return;
     }
-    case "peerIP": {
+    case "peerAddress": {
       const t = str(v, what);
       // A stored peerIP calico-node cannot parse is kept as it is, so that it shows as drift.
       if (t !== undefined) spec[f] = tryNormalize(t, () => formatPeerIP(parsePeerIP(f, t)));
       return;
     }
-    case "reachableBy": {
+    case "ip": {
       const t = str(v, what);
       if (t !== undefined) {
         const ip = parseIP(t);
@@ -215,32 +217,26 @@ function decodeSpecField(spec: Json, f: SpecField, v: unknown, str: (v: unknown,
       }
       return;
     }
-    case "asNumber":
-    case "localASNumber": {
+    case "asn": {
       const n = parseAsn(what, v);
-      if (n !== 0 || f === "localASNumber") spec[f] = n;
+      if (n !== 0 || !def.zeroIsUnset) spec[f] = n;
       return;
     }
-    case "keepOriginalNextHop":
+    case "bool":
       if (typeof v !== "boolean") throw new RuleError(what, "is not a boolean");
       if (v) spec[f] = true;
       return;
-    case "maxRestartTime":
-    case "keepaliveTime": {
+    case "duration": {
       const t = str(v, what);
       // Our rules reject negative timers; Calico reads them, so a stored one is kept as it is.
       if (t !== undefined) spec[f] = tryNormalize(t, () => normalizeDuration(what, t));
       return;
     }
-    case "numAllowedLocalASNumbers":
-    case "ttlSecurity": {
-      const max = f === "ttlSecurity" ? 255 : 2147483647;
-      const min = f === "ttlSecurity" ? 0 : -2147483648;
-      if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) throw new RuleError(what, `${JSON.stringify(v)} is out of range`);
-      if (f === "ttlSecurity" || v !== 0) spec[f] = v;
+    case "int":
+      if (typeof v !== "number" || !Number.isInteger(v) || v < def.decodeMin! || v > def.max!) throw new RuleError(what, `${JSON.stringify(v)} is out of range`);
+      if (v !== 0 || !def.zeroIsUnset) spec[f] = v;
       return;
-    }
-    case "filters":
+    case "names":
       if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) throw new RuleError(what, "is not a list of strings");
       if (v.length) spec[f] = [...v];
       return;
