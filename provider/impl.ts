@@ -1,213 +1,18 @@
-import { randomUUID } from "crypto";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { getClient } from "./datastore/client";
-import { configuredCalicoVersion, ConnectionSettings, describe, resolveConnection, STACK_KEYS, VERSION_KEYS } from "./datastore/config";
-import { createPeer, DatastoreError, deletePeer, getClusterCalicoVersion, getPeer, StoredKV, updatePeer, wrapTransport } from "./datastore/store";
-import { decodeValue, encodeValue, nowTimestamp, OWN_METADATA_KEYS, peerKey, StoredPeer } from "./model/codec";
-import { checkInputs, PeerInputs, pickSpec, SPEC_FIELDS, specEqual, UNKNOWN } from "./model/spec";
-import { CalicoVersion, fieldsTooNew, parseCalicoVersion, usesVersionedFields } from "./model/versions";
+import { createObject, deleteObject, inputsOf, managedBy, PeerOutputs, plain, readObject, setStackConfig, sortedJson, updateObject, configuredVersion } from "./client";
+import { STACK_KEYS, VERSION_KEYS } from "./datastore/config";
+import { checkInputs, SPEC_FIELDS, specEqual, UNKNOWN } from "./model/spec";
+
+export type { PeerOutputs } from "./client";
 
 /**
- * The provider's real implementation. Only the shim (shim.ts) is serialized into Pulumi state; it
- * loads this module from the installed package on every call, so every operation, including
- * delete and refresh of old state, runs the code that is installed now.
+ * The provider's implementation, adapting the client layer (client.ts) to Pulumi's dynamic
+ * provider interface. Only the shim (shim.ts) is serialized into Pulumi state; it loads this module
+ * from the installed package once per provider process, so every operation, including delete and
+ * refresh of old state, runs the code that is installed now.
  */
 
 type Json = Record<string, unknown>;
-
-/** What a BgpPeer's state holds: its normalized inputs plus what etcd and Calico assigned. */
-export interface PeerOutputs extends PeerInputs {
-  uid: string;
-  creationTimestamp: string;
-  resourceVersion: string;
-  scope?: "node" | "global";
-  /** The parts of the stored object that this resource does not manage, written back unchanged. */
-  preserved?: Json;
-}
-
-let stackConfig: Record<string, string> | undefined;
-
-function connection(): ConnectionSettings {
-  return resolveConnection({ stack: stackConfig ? (k) => stackConfig![k] : undefined });
-}
-
-function configuredVersion() {
-  return configuredCalicoVersion({ stack: stackConfig ? (k) => stackConfig![k] : undefined });
-}
-
-// calico-node's release as ClusterInformation records it, read once per provider process and
-// datastore, and only for a peer that uses a field newer than Calico v3.0.
-const detectedVersions = new Map<string, Promise<CalicoVersion | undefined>>();
-
-async function clusterVersion(): Promise<{ version: CalicoVersion; source: string } | undefined> {
-  const configured = configuredVersion();
-  if (configured) return configured;
-  const key = describe(connection());
-  let pending = detectedVersions.get(key);
-  if (!pending) {
-    pending = withClient("read ClusterInformation", (c) => getClusterCalicoVersion(c)).then((t) => (t === undefined ? undefined : parseCalicoVersion(t)));
-    detectedVersions.set(key, pending);
-    pending.catch(() => detectedVersions.delete(key));
-  }
-  const version = await pending;
-  return version && { version, source: "ClusterInformation in etcd" };
-}
-
-/** Refuses, before anything is written, fields that the cluster's calico-node predates. */
-async function refuseFieldsTooNew(inputs: PeerInputs): Promise<void> {
-  const spec = pickSpec(inputs as unknown as Json);
-  if (!usesVersionedFields(spec)) return;
-  const v = await clusterVersion();
-  const bad = v ? fieldsTooNew(spec, v.version, v.source) : [];
-  if (bad.length) throw new DatastoreError(`BGPPeer "${inputs.name}": ${bad.map((e) => e.message).join("; ")}. Nothing was written.`);
-}
-
-/** Run one datastore step, turning transport failures into errors that name the endpoints. */
-async function withClient<T>(op: string, fn: (client: ReturnType<typeof getClient>) => Promise<T>): Promise<T> {
-  const s = connection();
-  const client = getClient(s);
-  try {
-    return await fn(client);
-  } catch (e) {
-    throw wrapTransport(e, s, op);
-  }
-}
-
-/** structproto rejects undefined, so results go through JSON. */
-function plain<T>(v: T): T {
-  return JSON.parse(JSON.stringify(v));
-}
-
-function sortedJson(m: Record<string, string> | undefined): string {
-  return JSON.stringify(Object.entries(m ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
-function pickKeys(m: Record<string, string>, keys: Iterable<string>): Record<string, string> | undefined {
-  const out: Record<string, string> = {};
-  for (const k of keys) if (k in m) out[k] = m[k];
-  return Object.keys(out).length ? out : undefined;
-}
-
-/** The stored object minus what we manage: kept in state so that an update is one transaction. */
-function preservedParts(stored: StoredPeer, managedLabels: Iterable<string>, managedAnnotations: Iterable<string>): Json | undefined {
-  // Shallow copies are enough: nothing below is mutated, and this runs on every read.
-  const raw = stored.raw as Json;
-  const dropKeys = (m: unknown, keys: Iterable<string>) => {
-    if (!m || typeof m !== "object") return undefined;
-    const copy = { ...(m as Json) };
-    for (const k of keys) delete copy[k];
-    return Object.keys(copy).length ? copy : undefined;
-  };
-  const meta: Json = { ...((raw.metadata ?? {}) as Json) };
-  for (const k of OWN_METADATA_KEYS) delete meta[k];
-  const labels = dropKeys(meta.labels, managedLabels);
-  const annotations = dropKeys(meta.annotations, managedAnnotations);
-  delete meta.labels;
-  delete meta.annotations;
-  if (labels) meta.labels = labels;
-  if (annotations) meta.annotations = annotations;
-  const spec: Json = { ...((raw.spec ?? {}) as Json) };
-  for (const k of SPEC_FIELDS) delete spec[k];
-  const out: Json = {};
-  for (const [k, v] of Object.entries(raw)) {
-    if (k === "kind" || k === "apiVersion" || k === "metadata" || k === "spec") continue;
-    out[k] = v;
-  }
-  if (Object.keys(meta).length) out.metadata = meta;
-  if (Object.keys(spec).length) out.spec = spec;
-  return Object.keys(out).length ? out : undefined;
-}
-
-function scopeOf(spec: { node?: string; nodeSelector?: string }): "node" | "global" | undefined {
-  if (spec.node !== undefined) return "node";
-  return spec.nodeSelector === undefined ? "global" : undefined;
-}
-
-/** The label and annotation keys a resource manages: those its inputs (or last outputs) declare. */
-interface Managed {
-  labels: string[];
-  annotations: string[];
-  adopt?: boolean;
-}
-
-function managedBy(o: { labels?: Record<string, string>; annotations?: Record<string, string>; adopt?: boolean } | undefined): Managed {
-  return { labels: Object.keys(o?.labels ?? {}), annotations: Object.keys(o?.annotations ?? {}), adopt: o?.adopt };
-}
-
-/** Outputs for a stored object, reporting only the labels and annotations this resource manages. */
-function outputsFrom(stored: StoredPeer, modRevision: string, managed: Managed): PeerOutputs {
-  const { labels: labelKeys, annotations: annotationKeys } = managed;
-  return plain({
-    name: stored.name,
-    ...stored.spec,
-    labels: pickKeys(stored.labels, labelKeys),
-    annotations: pickKeys(stored.annotations, annotationKeys),
-    adopt: managed.adopt || undefined,
-    uid: stored.uid ?? "",
-    creationTimestamp: stored.creationTimestamp ?? "",
-    resourceVersion: modRevision,
-    scope: scopeOf(stored.spec),
-    preserved: preservedParts(stored, labelKeys, annotationKeys),
-  });
-}
-
-function inputsOf(outs: PeerOutputs): PeerInputs {
-  const { uid, creationTimestamp, resourceVersion, scope, preserved, ...inputs } = outs;
-  return plain(inputs);
-}
-
-/** The value to write: declared fields over the preserved ones. */
-function desiredValue(inputs: PeerInputs, meta: { uid: string; creationTimestamp: string }, preserved: Json | undefined): string {
-  const baseMeta = (preserved?.metadata ?? {}) as { labels?: Record<string, string>; annotations?: Record<string, string> };
-  return encodeValue({
-    name: inputs.name,
-    uid: meta.uid,
-    creationTimestamp: meta.creationTimestamp,
-    labels: { ...baseMeta.labels, ...inputs.labels },
-    annotations: { ...baseMeta.annotations, ...inputs.annotations },
-    spec: pickSpec(inputs as unknown as Json),
-    base: preserved,
-  });
-}
-
-function filterError(name: string, missing: string[]): DatastoreError {
-  return new DatastoreError(
-    `BGPPeer "${name}": filters: BGPFilter ${missing.map((m) => `"${m}"`).join(", ")} not found in etcd. Create the BGPFilter first (Calico rejects a peer whose filters do not exist).`,
-  );
-}
-
-function conflictError(name: string, inState: string, current: StoredKV): DatastoreError {
-  return new DatastoreError(
-    `BGPPeer "${name}" was changed outside Pulumi: etcd has resourceVersion ${current.modRevision}, state has ${inState}. Nothing was written. Run \`pulumi refresh\` to see the change, then \`pulumi up\` to apply your program over it.`,
-  );
-}
-
-function decodeKV(name: string, kv: StoredKV): StoredPeer {
-  return decodeValue(peerKey(name), kv.value);
-}
-
-async function adopt(inputs: PeerInputs, kv: StoredKV): Promise<PeerOutputs> {
-  const stored = decodeKV(inputs.name, kv);
-  const managed = { ...managedBy(inputs), adopt: true };
-  const { labels: labelKeys, annotations: annotationKeys } = managed;
-  const preserved = preservedParts(stored, labelKeys, annotationKeys);
-  const meta = { uid: stored.uid || randomUUID(), creationTimestamp: stored.creationTimestamp || nowTimestamp() };
-  const value = desiredValue(inputs, meta, preserved);
-  const current = decodeValue(peerKey(inputs.name), value);
-  const same =
-    SPEC_FIELDS.every((f) => specEqual(f, stored.spec[f], current.spec[f])) &&
-    sortedJson(pickKeys(stored.labels, labelKeys)) === sortedJson(inputs.labels) &&
-    sortedJson(pickKeys(stored.annotations, annotationKeys)) === sortedJson(inputs.annotations) &&
-    stored.uid !== undefined &&
-    stored.creationTimestamp !== undefined;
-  if (same) return outputsFrom(stored, kv.modRevision, managed);
-  const res = await withClient("adopt", (c) => updatePeer(c, inputs.name, value, kv.modRevision, inputs.filters ?? []));
-  if (!res.ok) {
-    if (res.current && res.current.modRevision === kv.modRevision && res.missingFilters.length) throw filterError(inputs.name, res.missingFilters);
-    throw new DatastoreError(`BGPPeer "${inputs.name}" changed while it was being adopted; nothing was written. Run \`pulumi up\` again.`);
-  }
-  return outputsFrom(decodeValue(peerKey(inputs.name), value), res.revision, managed);
-}
 
 export const impl = {
   async configure(req: dynamic.ConfigureRequest): Promise<void> {
@@ -216,7 +21,7 @@ export const impl = {
       const v = req.config.get(key);
       if (v !== undefined) values[key] = v;
     }
-    stackConfig = values;
+    setStackConfig(values);
   },
 
   async check(_olds: Json, news: Json): Promise<dynamic.CheckResult> {
@@ -237,69 +42,22 @@ export const impl = {
   },
 
   async create(news: Json): Promise<dynamic.CreateResult> {
-    const inputs = news as unknown as PeerInputs;
-    await refuseFieldsTooNew(inputs);
-    const meta = { uid: randomUUID(), creationTimestamp: nowTimestamp() };
-    const value = desiredValue(inputs, meta, undefined);
-    const res = await withClient("create", (c) => createPeer(c, inputs.name, value, inputs.filters ?? []));
-    if (res.ok) {
-      const outs = outputsFrom(decodeValue(peerKey(inputs.name), value), res.revision, managedBy(inputs));
-      return { id: inputs.name, outs };
-    }
-    if (res.current) {
-      if (!inputs.adopt) {
-        const existing = decodeKV(inputs.name, res.current);
-        throw new DatastoreError(
-          `BGPPeer "${inputs.name}" already exists in etcd (uid ${existing.uid ?? "none"}, created ${existing.creationTimestamp ?? "at an unknown time"}) and is not managed by this stack; nothing was written. To bring it under Pulumi management, set \`adopt: true\` on this BgpPeer: the next \`pulumi up\` takes it over, keeps its uid and creationTimestamp, and writes only if its spec differs.`,
-        );
-      }
-      const outs = await adopt(inputs, res.current);
-      return { id: inputs.name, outs };
-    }
-    throw filterError(inputs.name, res.missingFilters);
+    const outs = await createObject(news as unknown as PeerOutputs);
+    return { id: outs.name, outs };
   },
 
   async read(id: string, props?: PeerOutputs): Promise<dynamic.ReadResult> {
-    const name = props?.name ?? id;
-    const kv = await withClient("read", (c) => getPeer(c, name));
-    if (!kv) return { id: "" };
-    const stored = decodeKV(name, kv);
-    const outs = outputsFrom(stored, kv.modRevision, managedBy(props));
-    return { id: name, props: outs, inputs: inputsOf(outs) };
+    const outs = await readObject(props?.name ?? id, managedBy(props));
+    if (!outs) return { id: "" };
+    return { id: outs.name, props: outs, inputs: inputsOf(outs) };
   },
 
   async update(_id: string, olds: PeerOutputs, news: Json): Promise<dynamic.UpdateResult> {
-    const inputs = news as unknown as PeerInputs;
-    await refuseFieldsTooNew(inputs);
-    const value = desiredValue(inputs, olds, olds.preserved);
-    const res = await withClient("update", (c) => updatePeer(c, inputs.name, value, olds.resourceVersion, inputs.filters ?? []));
-    if (res.ok) {
-      const outs = outputsFrom(decodeValue(peerKey(inputs.name), value), res.revision, managedBy(inputs));
-      return { outs };
-    }
-    if (!res.current) {
-      throw new DatastoreError(`BGPPeer "${inputs.name}" was deleted outside Pulumi; nothing was written. Run \`pulumi refresh\` to drop it from state, then \`pulumi up\` to create it again.`);
-    }
-    if (res.current.modRevision === olds.resourceVersion && res.missingFilters.length) throw filterError(inputs.name, res.missingFilters);
-    throw conflictError(inputs.name, olds.resourceVersion, res.current);
+    return { outs: await updateObject(olds, news as unknown as PeerOutputs) };
   },
 
   async delete(_id: string, props: PeerOutputs): Promise<void> {
-    const name = props.name;
-    let rev = props.resourceVersion;
-    // At most two rounds: the second only when the same object (same uid) was edited out of band.
-    for (let round = 0; round < 2; round++) {
-      const res = await withClient("delete", (c) => deletePeer(c, name, rev));
-      if (res.ok || !res.current) return;
-      const current = decodeKV(name, res.current);
-      if (current.uid !== props.uid) {
-        throw new DatastoreError(
-          `BGPPeer "${name}" in etcd is a different object from the one this stack created (uid ${current.uid ?? "none"} in etcd, ${props.uid} in state): it was deleted and re-created outside Pulumi, so it was not deleted. Run \`pulumi refresh\` to take the new object into state, or delete it with calicoctl.`,
-        );
-      }
-      rev = res.current.modRevision;
-    }
-    throw new DatastoreError(`BGPPeer "${name}" kept changing while it was being deleted; it was not deleted. Run \`pulumi refresh\` and try again.`);
+    await deleteObject(props);
   },
 };
 

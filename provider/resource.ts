@@ -2,50 +2,33 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import * as shim from "./shim";
+import type { PeerSpec, SecretKeyRef, SpecInputs } from "./model/fields";
 import { PEER_PREFIX } from "./model/keys";
 import { usesSeedTerms } from "./model/seed";
 
 type In<T> = pulumi.Input<T>;
+/** A value as Pulumi takes it: an Input, and so is every element and member inside. */
+type InputOf<T> = [T] extends [(infer E)[]] ? In<In<E>[]> : [T] extends [object] ? In<{ [K in keyof T]: InputOf<T[K]> }> : In<T>;
 
-export interface SecretKeyRefArgs {
-  name: In<string>;
-  key: In<string>;
-  optional?: In<boolean>;
-}
+export type SecretKeyRefArgs = { [K in keyof SecretKeyRef]: In<SecretKeyRef[K]> };
 
-/** Inputs of a BgpPeer. See the README for every field's rule. */
-export interface BgpPeerArgs {
+/** The BGPPeerSpec inputs, one per field of the field table (provider/model/fields.ts), with its documentation. */
+export type BgpPeerSpecArgs = { [K in keyof SpecInputs]?: InputOf<NonNullable<SpecInputs[K]>> };
+
+/** The spec outputs: set (normalized, as stored) only for the fields given in args. */
+export type BgpPeerSpecOutputs = { readonly [K in keyof PeerSpec]?: pulumi.Output<NonNullable<PeerSpec[K]>> };
+
+/** Inputs of a BgpPeer: the Calico name, the seed model's terms, the spec, managed metadata and adopt. */
+export interface BgpPeerArgs extends BgpPeerSpecArgs {
   /** The Calico name, which is the etcd key. Defaults: calico-upgrade's name in the seed model, else the resource name. */
   name?: In<string>;
   /** Seed (v1) model: "global" or "node". Inferred from node when omitted. */
   scope?: In<"global" | "node">;
   /** Seed (v1) spelling of node. In seed terms a node name is converted as `calicoctl convert` does ("rack1__host3" → "rack1-host3"). */
   hostname?: In<string>;
-  node?: In<string>;
-  nodeSelector?: In<string>;
-  /**
-   * IPv4 or IPv6, optionally with a port: "a.b.c.d:port" or "[v6]:port". Stored as typed, as
-   * calicoctl stores it (in seed terms, as Go prints the IP); two spellings of one address never diff.
-   */
-  peerIP?: In<string>;
-  /** A number, a decimal string or dotted "hi.lo"; 1 to 4294967295. */
-  asNumber?: In<number | string>;
-  localASNumber?: In<number | string>;
-  peerSelector?: In<string>;
-  keepOriginalNextHop?: In<boolean>;
-  nextHopMode?: In<"Auto" | "Self" | "Keep">;
-  password?: In<{ secretKeyRef: In<SecretKeyRefArgs> }>;
-  sourceAddress?: In<"UseNodeIP" | "None">;
-  /** A Go duration, e.g. "120s" or "2m0s". */
-  maxRestartTime?: In<string>;
-  keepaliveTime?: In<string>;
-  numAllowedLocalASNumbers?: In<number>;
-  ttlSecurity?: In<number>;
-  reachableBy?: In<string>;
-  filters?: In<In<string>[]>;
-  localWorkloadSelector?: In<string>;
-  reversePeering?: In<"Auto" | "Manual">;
+  /** Labels this resource manages (Kubernetes rules); labels set by others on the object are left alone. */
   labels?: In<Record<string, In<string>>>;
+  /** Annotations this resource manages (Kubernetes rules, 256 KiB in all); others are left alone. */
   annotations?: In<Record<string, In<string>>>;
   /** Take over a peer that already exists under this name instead of failing. Default false. */
   adopt?: In<boolean>;
@@ -73,31 +56,15 @@ const TYPE = "pulumi-nodejs:dynamic/calico:BgpPeer";
  * stackTrace named this file instead of the user's program, which pointed Pulumi at the wrong line
  * and cost 183 bytes of state per peer.
  */
+// The spec outputs, from the field table, merged into the class's type.
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: declares outputs only; the engine sets them.
+export interface BgpPeer extends BgpPeerSpecOutputs {}
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: see above.
 export class BgpPeer extends pulumi.CustomResource {
-  // Spec fields, labels, annotations and adopt are set (normalized, as stored) only when given in args.
+  // Spec fields (BgpPeerSpecOutputs, merged in below), labels, annotations and adopt are set
+  // (normalized, as stored) only when given in args.
   /** The Calico name (metadata.name), also the resource's id. */
   declare readonly name: pulumi.Output<string>;
-  declare readonly node?: pulumi.Output<string>;
-  declare readonly nodeSelector?: pulumi.Output<string>;
-  /** Canonical, whatever spelling etcd holds: Go's text of the address (lower-case, compressed IPv6); port kept. */
-  declare readonly peerIP?: pulumi.Output<string>;
-  /** Always a number. */
-  declare readonly asNumber?: pulumi.Output<number>;
-  declare readonly localASNumber?: pulumi.Output<number>;
-  declare readonly peerSelector?: pulumi.Output<string>;
-  declare readonly keepOriginalNextHop?: pulumi.Output<boolean>;
-  declare readonly nextHopMode?: pulumi.Output<string>;
-  declare readonly password?: pulumi.Output<{ secretKeyRef: { name: string; key: string; optional?: boolean } }>;
-  declare readonly sourceAddress?: pulumi.Output<string>;
-  /** Canonical Go duration, e.g. "2m0s". */
-  declare readonly maxRestartTime?: pulumi.Output<string>;
-  declare readonly keepaliveTime?: pulumi.Output<string>;
-  declare readonly numAllowedLocalASNumbers?: pulumi.Output<number>;
-  declare readonly ttlSecurity?: pulumi.Output<number>;
-  declare readonly reachableBy?: pulumi.Output<string>;
-  declare readonly filters?: pulumi.Output<string[]>;
-  declare readonly localWorkloadSelector?: pulumi.Output<string>;
-  declare readonly reversePeering?: pulumi.Output<string>;
   /** Only the labels this resource manages; others on the object are left alone. */
   declare readonly labels?: pulumi.Output<Record<string, string>>;
   declare readonly annotations?: pulumi.Output<Record<string, string>>;
@@ -120,6 +87,19 @@ export class BgpPeer extends pulumi.CustomResource {
     props.name = args.name ?? (usesSeedTerms(args) ? undefined : name);
     props.__provider = providerText();
     super(TYPE, name, props, opts);
+  }
+
+  /**
+   * An existing peer read into the program without managing it: the engine reads it by its Calico
+   * name at every preview and up, and never writes or deletes it. Its outputs are the peer's spec.
+   */
+  static get(name: string, calicoName: pulumi.Input<string>, opts?: pulumi.CustomResourceOptions): BgpPeer {
+    return new BgpPeer(name, { name: calicoName }, { ...opts, id: calicoName });
+  }
+
+  /** Whether `obj` is a BgpPeer, also across copies of this package in one program. */
+  static override isInstance(obj: unknown): obj is BgpPeer {
+    return typeof obj === "object" && obj !== null && (obj as { __pulumiType?: unknown }).__pulumiType === TYPE;
   }
 
   /**

@@ -1,29 +1,11 @@
 import { Etcd3, IKeyValue } from "etcd3";
 import { filterKey, peerKey } from "../model/codec";
 import { CLUSTER_INFORMATION_KEY } from "../model/keys";
-import { ConnectionSettings, describe } from "./config";
 
 /** A peer as stored: its value and etcd's mod revision (Calico's resourceVersion). */
 export interface StoredKV {
   value: string;
   modRevision: string;
-}
-
-export class DatastoreError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "DatastoreError";
-  }
-}
-
-/** Transport failures, reported with the endpoints (never the credentials) and the source of the settings. */
-export function wrapTransport(err: unknown, s: ConnectionSettings, op: string): Error {
-  if (err instanceof DatastoreError) return err;
-  const e = err as Error;
-  const text = `${e?.name ?? "Error"}: ${e?.message ?? String(err)}`;
-  const timedOut = /deadline|timed? ?out|DEADLINE_EXCEEDED/i.test(text);
-  const why = timedOut ? `timed out after ${s.timeoutMs} ms` : text.replace(s.password ?? "\u0000", "***");
-  return new DatastoreError(`${op} failed: cannot reach ${describe(s)}: ${why}`);
 }
 
 function kvOf(kvs: IKeyValue[] | undefined): StoredKV | undefined {

@@ -106,9 +106,9 @@ interface KindValue extends Omit<KindInput, "asn"> {
 type ValueOf<D, M> = D extends { kind: "enum"; values: readonly (infer V)[] } ? V : D extends { kind: infer K extends keyof M } ? M[K] : never;
 
 /** A normalized BGPPeerSpec: every field as stored, unset fields absent. */
-export type PeerSpec = { -readonly [K in SpecField]?: ValueOf<(typeof FIELDS)[K], KindValue> };
+export type PeerSpec = { -readonly [K in keyof typeof FIELDS]?: ValueOf<(typeof FIELDS)[K], KindValue> };
 /** The spec fields as a program gives them. */
-export type SpecInputs = { -readonly [K in SpecField]?: ValueOf<(typeof FIELDS)[K], KindInput> };
+export type SpecInputs = { -readonly [K in keyof typeof FIELDS]?: ValueOf<(typeof FIELDS)[K], KindInput> };
 
 export function fieldDef(f: SpecField): FieldDef {
   return FIELDS[f];

@@ -6,8 +6,10 @@ import { after, before, describe, it } from "node:test";
 import { provider } from "../../provider";
 import { closeClient } from "../../provider/datastore/client";
 import { resolveConnection } from "../../provider/datastore/config";
+import { AuthenticationFailedError, PermissionDeniedError, redact, UnreachableError } from "../../provider/datastore/errors";
 import { impl } from "../../provider/impl";
 import { peerKey } from "../../provider/model/codec";
+import { Range } from "etcd3";
 import { freePort, startEtcd, TestEtcd } from "../harness/etcd";
 
 const ENV_KEYS = ["ETCD_ENDPOINTS", "ETCD_USERNAME", "ETCD_PASSWORD", "ETCD_CA_CERT_FILE", "ETCD_CERT_FILE", "ETCD_KEY_FILE", "DATASTORE_TYPE", "CALICOCTL_CONFIG", "CALICO_ETCD_TIMEOUT"];
@@ -64,23 +66,47 @@ describe("username and password", () => {
       await impl.configure({ config: { get: () => undefined, require: () => "" } });
     }
   });
-  it("rejects a wrong password without printing it", async () => {
+  it("a wrong password is an authentication failure that says so, without printing the password", async () => {
     setEnv({ ETCD_ENDPOINTS: etcd.endpoint, ETCD_USERNAME: "root", ETCD_PASSWORD: "wrong-password-123" });
     await assert.rejects(provider.read!("auth-peer"), (e: Error) => {
-      assert.match(e.message, /cannot reach etcd/);
+      assert.ok(e instanceof AuthenticationFailedError, `${e.name}: ${e.message}`);
+      assert.equal(e.name, "AuthenticationFailedError");
+      assert.match(
+        e.message,
+        new RegExp(`^read failed: etcd ${etcd.endpoint.replace(/[.]/g, "\\.")} \\(from environment\\) refused the credentials of user "root": authentication failed\\. Check the username and password`),
+      );
       assert.ok(!e.message.includes("wrong-password-123"), e.message);
       return true;
     });
   });
+  it("a user whose role may only read gets a permission error naming the prefix it needs, and nothing is written", async () => {
+    await etcd.admin.role("bgp-readonly").create();
+    await etcd.admin.role("bgp-readonly").grant({ permission: "Read", range: Range.prefix("/calico/") });
+    await etcd.admin.user("viewer").create("viewer-Pa55");
+    await etcd.admin.user("viewer").addRole("bgp-readonly");
+    setEnv({ ETCD_ENDPOINTS: etcd.endpoint, ETCD_USERNAME: "viewer", ETCD_PASSWORD: "viewer-Pa55" });
+    assert.equal((await provider.read!("auth-peer")).id, "auth-peer", "reading is allowed");
+    await assert.rejects(createPeer("denied-peer"), (e: Error) => {
+      assert.ok(e instanceof PermissionDeniedError, `${e.name}: ${e.message}`);
+      assert.match(e.message, /^create failed: etcd .* denied user "viewer" permission: its role needs read and write on the prefix \/calico\/resources\/v3\/projectcalico\.org\/bgppeers\//);
+      assert.ok(!e.message.includes("viewer-Pa55"));
+      return true;
+    });
+    assert.equal(await etcd.admin.get(peerKey("denied-peer")).string(), null);
+  });
 });
 
 describe("connection settings", () => {
-  it("times out with the endpoints named", async () => {
+  it("times out with the endpoints named, as an Unreachable error", async () => {
     const port = await freePort();
     setEnv({ ETCD_ENDPOINTS: `http://127.0.0.1:${port}`, CALICO_ETCD_TIMEOUT: "1s" });
     const started = Date.now();
-    await assert.rejects(provider.read!("x"), new RegExp(`read failed: cannot reach etcd http://127\\.0\\.0\\.1:${port} \\(from environment\\)`));
+    await assert.rejects(provider.read!("x"), (e: Error) => e instanceof UnreachableError && new RegExp(`read failed: cannot reach etcd http://127\\.0\\.0\\.1:${port} \\(from environment\\)`).test(e.message));
     assert.ok(Date.now() - started < 8000);
+  });
+  it("redacts every occurrence of the password and of an inline key", () => {
+    const settings = { source: "environment" as const, endpoints: ["http://e:2379"], timeoutMs: 1, password: "pw-1", key: "-----KEY-----" };
+    assert.equal(redact("a pw-1 b pw-1 c -----KEY----- d", settings), "a *** b *** c *** d");
   });
   it("refuses a non-etcd datastore type", () => {
     assert.throws(() => resolveConnection({ env: { DATASTORE_TYPE: "kubernetes" } }), /DATASTORE_TYPE is "kubernetes", but BgpPeer manages Calico's etcd v3 datastore only/);

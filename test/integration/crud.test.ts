@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { provider } from "../../provider";
 import { closeClient } from "../../provider/datastore/client";
+import { AlreadyExistsError, ConflictError, FilterMissingError, NotFoundError } from "../../provider/datastore/errors";
 import { peerKey } from "../../provider/model/codec";
 import { startEtcd, TestEtcd } from "../harness/etcd";
 
@@ -48,6 +49,7 @@ describe("create", () => {
   it("refuses to overwrite an existing peer without adopt, naming it and explaining adopt", async () => {
     const before = await stored("rack001-tor");
     await assert.rejects(provider.create(await checked({ name: "rack001-tor", node: "other", peerIP: "10.9.9.9", asNumber: 1 })), (e: Error) => {
+      assert.ok(e instanceof AlreadyExistsError, e.name);
       assert.match(e.message, /BGPPeer "rack001-tor" already exists in etcd \(uid [0-9a-f-]+, created .*\).*nothing was written.*adopt: true/);
       return true;
     });
@@ -75,7 +77,12 @@ describe("create", () => {
 
   it("checks that filters exist in the same transaction, and writes nothing when one is missing", async () => {
     const rev = await revision();
-    await assert.rejects(provider.create(await checked({ name: "filtered", peerIP: "10.0.0.2", asNumber: 1, filters: ["export-only"] })), /filters: BGPFilter "export-only" not found/);
+    await assert.rejects(provider.create(await checked({ name: "filtered", peerIP: "10.0.0.2", asNumber: 1, filters: ["export-only"] })), (e: Error) => {
+      assert.ok(e instanceof FilterMissingError, e.name);
+      assert.deepEqual((e as FilterMissingError).missing, ["export-only"]);
+      assert.match(e.message, /filters: BGPFilter "export-only" not found/);
+      return true;
+    });
     assert.equal(await revision(), rev);
     await etcd.admin.put("/calico/resources/v3/projectcalico.org/bgpfilters/export-only").value('{"kind":"BGPFilter","apiVersion":"projectcalico.org/v3","metadata":{"name":"export-only"},"spec":{}}');
     await provider.create(await checked({ name: "filtered", peerIP: "10.0.0.2", asNumber: 1, filters: ["export-only"] }));
@@ -112,6 +119,7 @@ describe("update", () => {
     await etcd.admin.put(peerKey("conf")).value(JSON.stringify(s!.value));
     const outside = await stored("conf");
     await assert.rejects(provider.update!("conf", c.outs, await checked({ name: "conf", peerIP: "10.2.2.2", asNumber: 4 })), (e: Error) => {
+      assert.ok(e instanceof ConflictError, e.name);
       assert.match(e.message, /BGPPeer "conf" was changed outside Pulumi: etcd has resourceVersion \d+, state has \d+\. Nothing was written\. Run `pulumi refresh`/);
       return true;
     });
@@ -121,7 +129,7 @@ describe("update", () => {
   it("says so when the peer was deleted outside Pulumi", async () => {
     const c = await provider.create(await checked({ name: "gone", peerIP: "10.3.3.3", asNumber: 2 }));
     await etcd.admin.delete().key(peerKey("gone"));
-    await assert.rejects(provider.update!("gone", c.outs, await checked({ name: "gone", peerIP: "10.3.3.3", asNumber: 5 })), /was deleted outside Pulumi; nothing was written/);
+    await assert.rejects(provider.update!("gone", c.outs, await checked({ name: "gone", peerIP: "10.3.3.3", asNumber: 5 })), (e: Error) => e instanceof NotFoundError && /was deleted outside Pulumi; nothing was written/.test(e.message));
     assert.equal(await stored("gone"), undefined);
   });
 });
@@ -186,7 +194,7 @@ describe("delete", () => {
     const c = await provider.create(await checked({ name: "recreated", peerIP: "10.8.8.8", asNumber: 8 }));
     await etcd.admin.delete().key(peerKey("recreated"));
     await etcd.admin.put(peerKey("recreated")).value('{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"recreated","uid":"dddddddd-2222-4333-8444-555555555555","creationTimestamp":"2024-01-01T00:00:00Z"},"spec":{"peerIP":"10.8.8.8","asNumber":8}}');
-    await assert.rejects(provider.delete!("recreated", c.outs), /different object from the one this stack created \(uid dddddddd-2222-4333-8444-555555555555 in etcd, [0-9a-f-]+ in state\).*not deleted/);
+    await assert.rejects(provider.delete!("recreated", c.outs), (e: Error) => e instanceof ConflictError && /different object from the one this stack created \(uid dddddddd-2222-4333-8444-555555555555 in etcd, [0-9a-f-]+ in state\).*not deleted/.test(e.message));
     assert.ok(await stored("recreated"));
   });
   it("deletes the same object after an out-of-band edit", async () => {

@@ -1,0 +1,272 @@
+import { randomUUID } from "crypto";
+import { getClient } from "./datastore/client";
+import { configuredCalicoVersion, ConnectionSettings, describe, resolveConnection } from "./datastore/config";
+import { AlreadyExistsError, ConflictError, DatastoreError, FilterMissingError, NotFoundError, UnsupportedFieldError, wrapTransport } from "./datastore/errors";
+import { createPeer, deletePeer, getClusterCalicoVersion, getPeer, StoredKV, updatePeer } from "./datastore/store";
+import { decodeValue, encodeValue, nowTimestamp, OWN_METADATA_KEYS, peerKey, StoredPeer } from "./model/codec";
+import { PeerInputs, pickSpec, SPEC_FIELDS, specEqual } from "./model/spec";
+import { CalicoVersion, fieldsTooNew, parseCalicoVersion, usesVersionedFields } from "./model/versions";
+
+/**
+ * Calico's client layer for BGPPeer, as libcalico-go's clientv3 sits over its etcdv3 backend: the
+ * uid and creationTimestamp a create assigns, the metadata and fields a write keeps (preserved),
+ * the labels and annotations a resource manages, adoption, conflicts, and the Calico release's
+ * fields. impl.ts adapts it to Pulumi's dynamic provider interface.
+ */
+
+type Json = Record<string, unknown>;
+
+/** What a BgpPeer's state holds: its normalized inputs plus what etcd and Calico assigned. */
+export interface PeerOutputs extends PeerInputs {
+  uid: string;
+  creationTimestamp: string;
+  resourceVersion: string;
+  scope?: "node" | "global";
+  /** The parts of the stored object that this resource does not manage, written back unchanged. */
+  preserved?: Json;
+}
+
+let stackConfig: Record<string, string> | undefined;
+
+/** Stack config as the provider's configure saw it: it wins over the environment and calicoctl's file. */
+export function setStackConfig(values: Record<string, string> | undefined): void {
+  stackConfig = values;
+}
+
+function connection(): ConnectionSettings {
+  return resolveConnection({ stack: stackConfig ? (k) => stackConfig![k] : undefined });
+}
+
+export function configuredVersion() {
+  return configuredCalicoVersion({ stack: stackConfig ? (k) => stackConfig![k] : undefined });
+}
+
+// calico-node's release as ClusterInformation records it, read once per provider process and
+// datastore, and only for a peer that uses a field newer than Calico v3.0.
+const detectedVersions = new Map<string, Promise<CalicoVersion | undefined>>();
+
+async function clusterVersion(): Promise<{ version: CalicoVersion; source: string } | undefined> {
+  const configured = configuredVersion();
+  if (configured) return configured;
+  const key = describe(connection());
+  let pending = detectedVersions.get(key);
+  if (!pending) {
+    pending = withClient("read ClusterInformation", (c) => getClusterCalicoVersion(c)).then((t) => (t === undefined ? undefined : parseCalicoVersion(t)));
+    detectedVersions.set(key, pending);
+    pending.catch(() => detectedVersions.delete(key));
+  }
+  const version = await pending;
+  return version && { version, source: "ClusterInformation in etcd" };
+}
+
+/** Refuses, before anything is written, fields that the cluster's calico-node predates. */
+async function refuseFieldsTooNew(inputs: PeerInputs): Promise<void> {
+  const spec = pickSpec(inputs as unknown as Json);
+  if (!usesVersionedFields(spec)) return;
+  const v = await clusterVersion();
+  const bad = v ? fieldsTooNew(spec, v.version, v.source) : [];
+  if (bad.length) throw new UnsupportedFieldError(`BGPPeer "${inputs.name}": ${bad.map((e) => e.message).join("; ")}. Nothing was written.`);
+}
+
+/** Run one datastore step, turning transport failures into errors that name the endpoints. */
+async function withClient<T>(op: string, fn: (client: ReturnType<typeof getClient>) => Promise<T>): Promise<T> {
+  const s = connection();
+  const client = getClient(s);
+  try {
+    return await fn(client);
+  } catch (e) {
+    throw wrapTransport(e, s, op);
+  }
+}
+
+/** structproto rejects undefined, so results go through JSON. */
+export function plain<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v));
+}
+
+export function sortedJson(m: Record<string, string> | undefined): string {
+  return JSON.stringify(Object.entries(m ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function pickKeys(m: Record<string, string>, keys: Iterable<string>): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const k of keys) if (k in m) out[k] = m[k];
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** The stored object minus what we manage: kept in state so that an update is one transaction. */
+function preservedParts(stored: StoredPeer, managedLabels: Iterable<string>, managedAnnotations: Iterable<string>): Json | undefined {
+  // Shallow copies are enough: nothing below is mutated, and this runs on every read.
+  const raw = stored.raw as Json;
+  const dropKeys = (m: unknown, keys: Iterable<string>) => {
+    if (!m || typeof m !== "object") return undefined;
+    const copy = { ...(m as Json) };
+    for (const k of keys) delete copy[k];
+    return Object.keys(copy).length ? copy : undefined;
+  };
+  const meta: Json = { ...((raw.metadata ?? {}) as Json) };
+  for (const k of OWN_METADATA_KEYS) delete meta[k];
+  const labels = dropKeys(meta.labels, managedLabels);
+  const annotations = dropKeys(meta.annotations, managedAnnotations);
+  delete meta.labels;
+  delete meta.annotations;
+  if (labels) meta.labels = labels;
+  if (annotations) meta.annotations = annotations;
+  const spec: Json = { ...((raw.spec ?? {}) as Json) };
+  for (const k of SPEC_FIELDS) delete spec[k];
+  const out: Json = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (k === "kind" || k === "apiVersion" || k === "metadata" || k === "spec") continue;
+    out[k] = v;
+  }
+  if (Object.keys(meta).length) out.metadata = meta;
+  if (Object.keys(spec).length) out.spec = spec;
+  return Object.keys(out).length ? out : undefined;
+}
+
+function scopeOf(spec: { node?: string; nodeSelector?: string }): "node" | "global" | undefined {
+  if (spec.node !== undefined) return "node";
+  return spec.nodeSelector === undefined ? "global" : undefined;
+}
+
+/** The label and annotation keys a resource manages: those its inputs (or last outputs) declare. */
+export interface Managed {
+  labels: string[];
+  annotations: string[];
+  adopt?: boolean;
+}
+
+export function managedBy(o: { labels?: Record<string, string>; annotations?: Record<string, string>; adopt?: boolean } | undefined): Managed {
+  return { labels: Object.keys(o?.labels ?? {}), annotations: Object.keys(o?.annotations ?? {}), adopt: o?.adopt };
+}
+
+/** Outputs for a stored object, reporting only the labels and annotations this resource manages. */
+function outputsFrom(stored: StoredPeer, modRevision: string, managed: Managed): PeerOutputs {
+  const { labels: labelKeys, annotations: annotationKeys } = managed;
+  return plain({
+    name: stored.name,
+    ...stored.spec,
+    labels: pickKeys(stored.labels, labelKeys),
+    annotations: pickKeys(stored.annotations, annotationKeys),
+    adopt: managed.adopt || undefined,
+    uid: stored.uid ?? "",
+    creationTimestamp: stored.creationTimestamp ?? "",
+    resourceVersion: modRevision,
+    scope: scopeOf(stored.spec),
+    preserved: preservedParts(stored, labelKeys, annotationKeys),
+  });
+}
+
+export function inputsOf(outs: PeerOutputs): PeerInputs {
+  const { uid, creationTimestamp, resourceVersion, scope, preserved, ...inputs } = outs;
+  return plain(inputs);
+}
+
+/** The value to write: declared fields over the preserved ones. */
+function desiredValue(inputs: PeerInputs, meta: { uid: string; creationTimestamp: string }, preserved: Json | undefined): string {
+  const baseMeta = (preserved?.metadata ?? {}) as { labels?: Record<string, string>; annotations?: Record<string, string> };
+  return encodeValue({
+    name: inputs.name,
+    uid: meta.uid,
+    creationTimestamp: meta.creationTimestamp,
+    labels: { ...baseMeta.labels, ...inputs.labels },
+    annotations: { ...baseMeta.annotations, ...inputs.annotations },
+    spec: pickSpec(inputs as unknown as Json),
+    base: preserved,
+  });
+}
+
+function filterError(name: string, missing: string[]): FilterMissingError {
+  return new FilterMissingError(
+    `BGPPeer "${name}": filters: BGPFilter ${missing.map((m) => `"${m}"`).join(", ")} not found in etcd. Create the BGPFilter first (Calico rejects a peer whose filters do not exist).`,
+    missing,
+  );
+}
+
+function conflictError(name: string, inState: string, current: StoredKV): ConflictError {
+  return new ConflictError(
+    `BGPPeer "${name}" was changed outside Pulumi: etcd has resourceVersion ${current.modRevision}, state has ${inState}. Nothing was written. Run \`pulumi refresh\` to see the change, then \`pulumi up\` to apply your program over it.`,
+  );
+}
+
+function decodeKV(name: string, kv: StoredKV): StoredPeer {
+  return decodeValue(peerKey(name), kv.value);
+}
+
+async function adopt(inputs: PeerInputs, kv: StoredKV): Promise<PeerOutputs> {
+  const stored = decodeKV(inputs.name, kv);
+  const managed = { ...managedBy(inputs), adopt: true };
+  const { labels: labelKeys, annotations: annotationKeys } = managed;
+  const preserved = preservedParts(stored, labelKeys, annotationKeys);
+  const meta = { uid: stored.uid || randomUUID(), creationTimestamp: stored.creationTimestamp || nowTimestamp() };
+  const value = desiredValue(inputs, meta, preserved);
+  const current = decodeValue(peerKey(inputs.name), value);
+  const same =
+    SPEC_FIELDS.every((f) => specEqual(f, stored.spec[f], current.spec[f])) &&
+    sortedJson(pickKeys(stored.labels, labelKeys)) === sortedJson(inputs.labels) &&
+    sortedJson(pickKeys(stored.annotations, annotationKeys)) === sortedJson(inputs.annotations) &&
+    stored.uid !== undefined &&
+    stored.creationTimestamp !== undefined;
+  if (same) return outputsFrom(stored, kv.modRevision, managed);
+  const res = await withClient("adopt", (c) => updatePeer(c, inputs.name, value, kv.modRevision, inputs.filters ?? []));
+  if (!res.ok) {
+    if (res.current && res.current.modRevision === kv.modRevision && res.missingFilters.length) throw filterError(inputs.name, res.missingFilters);
+    throw new ConflictError(`BGPPeer "${inputs.name}" changed while it was being adopted; nothing was written. Run \`pulumi up\` again.`);
+  }
+  return outputsFrom(decodeValue(peerKey(inputs.name), value), res.revision, managed);
+}
+
+/** Create: If(Version(key) == 0) Put with a new uid and creationTimestamp; an existing peer only with adopt. */
+export async function createObject(inputs: PeerInputs): Promise<PeerOutputs> {
+  await refuseFieldsTooNew(inputs);
+  const meta = { uid: randomUUID(), creationTimestamp: nowTimestamp() };
+  const value = desiredValue(inputs, meta, undefined);
+  const res = await withClient("create", (c) => createPeer(c, inputs.name, value, inputs.filters ?? []));
+  if (res.ok) return outputsFrom(decodeValue(peerKey(inputs.name), value), res.revision, managedBy(inputs));
+  if (!res.current) throw filterError(inputs.name, res.missingFilters);
+  if (!inputs.adopt) {
+    const existing = decodeKV(inputs.name, res.current);
+    throw new AlreadyExistsError(
+      `BGPPeer "${inputs.name}" already exists in etcd (uid ${existing.uid ?? "none"}, created ${existing.creationTimestamp ?? "at an unknown time"}) and is not managed by this stack; nothing was written. To bring it under Pulumi management, set \`adopt: true\` on this BgpPeer: the next \`pulumi up\` takes it over, keeps its uid and creationTimestamp, and writes only if its spec differs.`,
+    );
+  }
+  return adopt(inputs, res.current);
+}
+
+/** Read: the stored object as outputs, or undefined when the key is gone. */
+export async function readObject(name: string, managed: Managed): Promise<PeerOutputs | undefined> {
+  const kv = await withClient("read", (c) => getPeer(c, name));
+  return kv && outputsFrom(decodeKV(name, kv), kv.modRevision, managed);
+}
+
+/** Update: If(Mod(key) == resourceVersion) Put, keeping uid, creationTimestamp and everything unmanaged. */
+export async function updateObject(olds: PeerOutputs, inputs: PeerInputs): Promise<PeerOutputs> {
+  await refuseFieldsTooNew(inputs);
+  const value = desiredValue(inputs, olds, olds.preserved);
+  const res = await withClient("update", (c) => updatePeer(c, inputs.name, value, olds.resourceVersion, inputs.filters ?? []));
+  if (res.ok) return outputsFrom(decodeValue(peerKey(inputs.name), value), res.revision, managedBy(inputs));
+  if (!res.current) {
+    throw new NotFoundError(`BGPPeer "${inputs.name}" was deleted outside Pulumi; nothing was written. Run \`pulumi refresh\` to drop it from state, then \`pulumi up\` to create it again.`);
+  }
+  if (res.current.modRevision === olds.resourceVersion && res.missingFilters.length) throw filterError(inputs.name, res.missingFilters);
+  throw conflictError(inputs.name, olds.resourceVersion, res.current);
+}
+
+/** Delete: If(Mod(key) == resourceVersion) Delete; gone already is fine, a different object (uid) is not. */
+export async function deleteObject(props: PeerOutputs): Promise<void> {
+  const name = props.name;
+  let rev = props.resourceVersion;
+  // At most two rounds: the second only when the same object (same uid) was edited out of band.
+  for (let round = 0; round < 2; round++) {
+    const res = await withClient("delete", (c) => deletePeer(c, name, rev));
+    if (res.ok || !res.current) return;
+    const current = decodeKV(name, res.current);
+    if (current.uid !== props.uid) {
+      throw new ConflictError(
+        `BGPPeer "${name}" in etcd is a different object from the one this stack created (uid ${current.uid ?? "none"} in etcd, ${props.uid} in state): it was deleted and re-created outside Pulumi, so it was not deleted. Run \`pulumi refresh\` to take the new object into state, or delete it with calicoctl.`,
+      );
+    }
+    rev = res.current.modRevision;
+  }
+  throw new ConflictError(`BGPPeer "${name}" kept changing while it was being deleted; it was not deleted. Run \`pulumi refresh\` and try again.`);
+}
