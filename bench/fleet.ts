@@ -8,8 +8,8 @@
  * project with the packed package installed, so the program sees one copy of the SDK and the
  * provider is serialized as it is for users. Prints one JSON line: the step's time and results.
  */
-import { createRequire } from "module";
-import * as path from "path";
+import { createRequire } from "node:module";
+import * as path from "node:path";
 
 export interface StepResult {
   ms: number;
@@ -30,7 +30,10 @@ export function fleetArgs(size: number): Array<[string, Record<string, unknown>]
   for (let i = 0; i < size; i++) {
     const rack = Math.floor(i / 4) + 1;
     const host = (i % 4) + 1;
-    out.push([`rack${rack}-host${host}`, { scope: "node", node: `rack${rack}-host${host}`, peerIP: `10.${rack >> 8}.${rack & 255}.1`, asNumber: 65000 + rack }]);
+    out.push([
+      `rack${rack}-host${host}`,
+      { scope: "node", node: `rack${rack}-host${host}`, peerIP: `10.${rack >> 8}.${rack & 255}.1`, asNumber: 65000 + rack },
+    ]);
   }
   return out;
 }
@@ -82,7 +85,7 @@ async function main() {
   else if (op === "export") result.state = stateStats((await stack.exportStack()).deployment);
   else throw new Error(`unknown op ${op}`);
   result.ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  process.stdout.write(JSON.stringify(result) + "\n");
+  process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
 if (require.main === module) {

@@ -1,7 +1,7 @@
-import { execFileSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -13,7 +13,10 @@ export function makeProject(): { proj: string; cleanup(): void } {
   fs.mkdirSync(proj);
   // The user's own SDK, at the version this repository develops against: the package takes it as a peer.
   const sdk = JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules/@pulumi/pulumi/package.json"), "utf8")).version;
-  fs.writeFileSync(path.join(proj, "package.json"), JSON.stringify({ name: "fleet", version: "1.0.0", private: true, dependencies: { "@pulumi/pulumi": sdk } }));
+  fs.writeFileSync(
+    path.join(proj, "package.json"),
+    JSON.stringify({ name: "fleet", version: "1.0.0", private: true, dependencies: { "@pulumi/pulumi": sdk } }),
+  );
   execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", path.join(dir, tarball)], { cwd: proj, stdio: "inherit" });
   // The floor: an otherwise identical dynamic resource whose provider does no work. Installed as a
   // package, so Pulumi serializes it as a require just like ours.

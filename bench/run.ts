@@ -5,18 +5,18 @@
  * --only rpc,latency,fleet (sections), --engine-profiles DIR (Go CPU profiles of the engine for each
  * fleet step; read them with `go tool pprof -top <pulumi binary> <file>`).
  */
-import { spawn, execFileSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { parseArgs } from "util";
+import { execFileSync, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
 import { Etcd3 } from "etcd3";
 import { stringify } from "yaml";
-import { impl, PeerOutputs } from "../provider/impl";
 import { closeClient } from "../provider/datastore/client";
+import { impl, type PeerOutputs } from "../provider/impl";
 import { peerKey } from "../provider/model/codec";
 import { calicoctlFor } from "../test/harness/calicoctl";
-import { startEtcd, TestEtcd } from "../test/harness/etcd";
+import { startEtcd, type TestEtcd } from "../test/harness/etcd";
 import { processes } from "../test/harness/procs";
 import type { StepResult } from "./fleet";
 import { makeProject } from "./project";
@@ -80,7 +80,13 @@ async function rpcsPerOp(etcd: TestEtcd): Promise<string> {
   await measure("delete (BgpPeer)", () => impl.delete("rpc-peer", outs));
 
   const ctl = calicoctlFor(etcd.endpoint);
-  const doc = (asNumber: number) => stringify({ apiVersion: "projectcalico.org/v3", kind: "BGPPeer", metadata: { name: "rpc-peer" }, spec: { node: "rack1-host1", peerIP: "10.0.0.1", asNumber } });
+  const doc = (asNumber: number) =>
+    stringify({
+      apiVersion: "projectcalico.org/v3",
+      kind: "BGPPeer",
+      metadata: { name: "rpc-peer" },
+      spec: { node: "rack1-host1", peerIP: "10.0.0.1", asNumber },
+    });
   // calicoctl initializes the datastore on its first write; do that outside the counts.
   ctl.ok(["apply", "-f", "-"], doc(1));
   ctl.ok(["delete", "bgppeer", "rpc-peer"]);
@@ -106,7 +112,12 @@ async function latency(etcd: TestEtcd, iterations: number): Promise<string> {
     return Number(process.hrtime.bigint() - t0) / 1e6;
   };
   const value = (name: string, asn: number) =>
-    JSON.stringify({ kind: "BGPPeer", apiVersion: "projectcalico.org/v3", metadata: { name, uid: "u", creationTimestamp: "2026-01-01T00:00:00Z" }, spec: { node: "n", peerIP: "10.0.0.1", asNumber: asn } });
+    JSON.stringify({
+      kind: "BGPPeer",
+      apiVersion: "projectcalico.org/v3",
+      metadata: { name, uid: "u", creationTimestamp: "2026-01-01T00:00:00Z" },
+      spec: { node: "n", peerIP: "10.0.0.1", asNumber: asn },
+    });
   // Warm both clients.
   await raw.get("/warm").exec();
   await impl.read("nothing", undefined);
@@ -118,12 +129,26 @@ async function latency(etcd: TestEtcd, iterations: number): Promise<string> {
     const pair: Record<(typeof ops)[number], [() => Promise<unknown>, () => Promise<unknown>]> = {
       create: [
         async () => (outs = (await impl.create(inputs)).outs as PeerOutputs),
-        async () => (rev = (await raw.if(key, "Version", "==", 0).then(raw.put(key).value(value(`raw-${i}`, 64512))).else(raw.get(key)).commit()).header.revision),
+        async () =>
+          (rev = (
+            await raw
+              .if(key, "Version", "==", 0)
+              .then(raw.put(key).value(value(`raw-${i}`, 64512)))
+              .else(raw.get(key))
+              .commit()
+          ).header.revision),
       ],
       read: [() => impl.read(outs.name, outs), () => raw.get(key).exec()],
       update: [
         async () => (outs = (await impl.update(outs.name, outs, { ...inputs, asNumber: 64513 })).outs as PeerOutputs),
-        async () => (rev = (await raw.if(key, "Mod", "==", rev).then(raw.put(key).value(value(`raw-${i}`, 64513))).else(raw.get(key)).commit()).header.revision),
+        async () =>
+          (rev = (
+            await raw
+              .if(key, "Mod", "==", rev)
+              .then(raw.put(key).value(value(`raw-${i}`, 64513)))
+              .else(raw.get(key))
+              .commit()
+          ).header.revision),
       ],
       delete: [() => impl.delete(outs.name, outs), () => raw.if(key, "Mod", "==", rev).then(raw.delete().key(key)).else(raw.get(key)).commit()],
     };
@@ -146,7 +171,7 @@ async function latency(etcd: TestEtcd, iterations: number): Promise<string> {
     const [om, rm, op95, rp95] = [quantile(s.ours, 0.5), quantile(s.raw, 0.5), quantile(s.ours, 0.95), quantile(s.raw, 0.95)];
     rows.push([op, fmt(om, 3), fmt(rm, 3), `${fmt(om / rm)}x`, fmt(op95, 3), fmt(rp95, 3), `${fmt(op95 / rp95)}x`]);
   }
-  return markdownTable(rows) + `\n\n${iterations} samples of each, interleaved (alternating order), on one etcd.`;
+  return `${markdownTable(rows)}\n\n${iterations} samples of each, interleaved (alternating order), on one etcd.`;
 }
 
 type Role = "engine" | "program" | "provider";
@@ -161,7 +186,13 @@ interface ProcessStats {
 async function withProcessStats<T>(fn: () => Promise<T>): Promise<{ result: T; stats: ProcessStats }> {
   const seen = new Map<number, { role: Role; cpuSeconds: number; peakRssKb: number }>();
   const roleOf = (argv: string[]): Role | undefined =>
-    argv.some((a) => a.includes("dynamic-provider")) ? "provider" : argv.some((a) => a.endsWith("bench/fleet.js")) ? "program" : path.basename(argv[0] ?? "") === "pulumi" ? "engine" : undefined;
+    argv.some((a) => a.includes("dynamic-provider"))
+      ? "provider"
+      : argv.some((a) => a.endsWith("bench/fleet.js"))
+        ? "program"
+        : path.basename(argv[0] ?? "") === "pulumi"
+          ? "engine"
+          : undefined;
   const poll = () => {
     for (const p of processes()) {
       const role = seen.get(p.pid)?.role ?? roleOf(p.argv);
@@ -185,7 +216,10 @@ async function withProcessStats<T>(fn: () => Promise<T>): Promise<{ result: T; s
 
 function step(op: string, variant: string, size: number, proj: string, work: string, env: NodeJS.ProcessEnv): Promise<StepResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(__dirname, "fleet.js"), op, variant, String(size), proj, work], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [path.join(__dirname, "fleet.js"), op, variant, String(size), proj, work], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     let err = "";
     child.stdout.on("data", (d) => (out += d));
@@ -249,20 +283,32 @@ async function fleet(etcd: TestEtcd, sizes: number[], pulumiRoot: string, engine
           if (variant === "ours") revDelta[op] = String(BigInt(await rev()) - BigInt(before));
           const changes = results[variant][op].changes;
           if (op.startsWith("up") && changes?.create !== size + 1) throw new Error(`${variant} ${op} of ${size}: ${JSON.stringify(changes)}`);
-          if (op === "preview" && (changes?.same !== size + 1 || Object.keys(changes).length !== 1)) throw new Error(`${variant} preview of ${size} is not a no-op: ${JSON.stringify(changes)}`);
+          if (op === "preview" && (changes?.same !== size + 1 || Object.keys(changes).length !== 1))
+            throw new Error(`${variant} preview of ${size} is not a no-op: ${JSON.stringify(changes)}`);
         }
         if (op === "export") continue;
         const [o, f] = [results.ours[op].ms, results.floor[op].ms];
-        const label = { preview: "preview (no-op)", "up-nockpt": "up, PULUMI_SKIP_CHECKPOINTS", "destroy-nockpt": "destroy, PULUMI_SKIP_CHECKPOINTS" }[op] ?? op;
+        const label =
+          { preview: "preview (no-op)", "up-nockpt": "up, PULUMI_SKIP_CHECKPOINTS", "destroy-nockpt": "destroy, PULUMI_SKIP_CHECKPOINTS" }[op] ?? op;
         timeRows.push([String(size), label, fmt(o / 1000), fmt(f / 1000), `${fmt(o / f)}x`, fmt(o / size), fmt(f / size), revDelta[op]]);
         const [co, cf] = [stats.ours[op].cpu, stats.floor[op].cpu];
-        cpuRows.push([String(size), label, ...(["engine", "program", "provider"] as Role[]).flatMap((role) => [`${fmt(co[role], 1)} / ${fmt(cf[role], 1)}`]), `${fmt(co.engine / cf.engine)}x`]);
+        cpuRows.push([
+          String(size),
+          label,
+          ...(["engine", "program", "provider"] as Role[]).flatMap((role) => [`${fmt(co[role], 1)} / ${fmt(cf[role], 1)}`]),
+          `${fmt(co.engine / cf.engine)}x`,
+        ]);
       }
       const [so, sf] = [results.ours.export.state!, results.floor.export.state!];
       other.push([String(size), "state bytes per peer (total)", fmt(so.bytesPerResource, 0), fmt(sf.bytesPerResource, 0)]);
       other.push([String(size), "  of which __provider (inputs + outputs)", fmt(so.providerBytesPerResource, 0), fmt(sf.providerBytesPerResource, 0)]);
       other.push([String(size), "  of which the peer's own fields (inputs)", fmt(so.ownFieldBytesPerResource, 0), fmt(sf.ownFieldBytesPerResource, 0)]);
-      other.push([String(size), "  overhead beyond the own fields", fmt(so.bytesPerResource - so.ownFieldBytesPerResource, 0), fmt(sf.bytesPerResource - sf.ownFieldBytesPerResource, 0)]);
+      other.push([
+        String(size),
+        "  overhead beyond the own fields",
+        fmt(so.bytesPerResource - so.ownFieldBytesPerResource, 0),
+        fmt(sf.bytesPerResource - sf.ownFieldBytesPerResource, 0),
+      ]);
       other.push([String(size), "provider peak RSS during up (MB)", fmt(stats.ours.up.providerPeakMb, 1), fmt(stats.floor.up.providerPeakMb, 1)]);
       for (const w of Object.values(works)) for (const d of [w, `${w}-nockpt`]) fs.rmSync(d, { recursive: true, force: true });
       console.error(`fleet ${size}: done`);
@@ -297,11 +343,16 @@ async function main() {
   try {
     const cpus = os.cpus();
     console.log(`# npm run bench -- --sizes ${sizes.join(",")} --iterations ${iterations}\n`);
-    console.log(`${new Date().toISOString()} · ${cpus.length} × ${cpus[0]?.model.trim()} · ${fmt(os.totalmem() / 2 ** 30, 1)} GiB · Node ${process.version} · etcd ${execFileSync(tools.ensureEtcd(), ["--version"], { encoding: "utf8" }).split("\n")[0].replace("etcd Version: ", "")} · pulumi ${execFileSync(path.join(pulumiBin, "pulumi"), ["version"], { encoding: "utf8" }).trim()}\n`);
+    console.log(
+      `${new Date().toISOString()} · ${cpus.length} × ${cpus[0]?.model.trim()} · ${fmt(os.totalmem() / 2 ** 30, 1)} GiB · Node ${process.version} · etcd ${execFileSync(tools.ensureEtcd(), ["--version"], { encoding: "utf8" }).split("\n")[0].replace("etcd Version: ", "")} · pulumi ${execFileSync(path.join(pulumiBin, "pulumi"), ["version"], { encoding: "utf8" }).trim()}\n`,
+    );
     if (only.has("rpc")) console.log(`## 1. etcd RPCs per operation\n\n${await rpcsPerOp(etcd)}\n`);
     if (only.has("latency")) console.log(`## 2. Per-operation latency against a raw etcd3 transaction\n\n${await latency(etcd, iterations)}\n`);
     closeClient();
-    if (only.has("fleet")) console.log(`## 3-6. Fleet (real Pulumi CLI, file backend): BgpPeer against a do-nothing dynamic provider\n\n${await fleet(etcd, sizes, path.dirname(pulumiBin), values["engine-profiles"])}\n`);
+    if (only.has("fleet"))
+      console.log(
+        `## 3-6. Fleet (real Pulumi CLI, file backend): BgpPeer against a do-nothing dynamic provider\n\n${await fleet(etcd, sizes, path.dirname(pulumiBin), values["engine-profiles"])}\n`,
+      );
   } finally {
     await etcd.stop();
   }

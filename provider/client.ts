@@ -1,11 +1,11 @@
-import { randomUUID } from "crypto";
+import { randomUUID } from "node:crypto";
 import { getClient } from "./datastore/client";
-import { configuredCalicoVersion, ConnectionSettings, describe, resolveConnection } from "./datastore/config";
-import { AlreadyExistsError, ConflictError, DatastoreError, FilterMissingError, NotFoundError, UnsupportedFieldError, wrapTransport } from "./datastore/errors";
-import { createPeer, deletePeer, getClusterCalicoVersion, getPeer, StoredKV, updatePeer } from "./datastore/store";
-import { decodeValue, encodeValue, nowTimestamp, OWN_METADATA_KEYS, peerKey, StoredPeer } from "./model/codec";
-import { PeerInputs, pickSpec, SPEC_FIELDS, specEqual } from "./model/spec";
-import { CalicoVersion, fieldsTooNew, parseCalicoVersion, usesVersionedFields } from "./model/versions";
+import { type ConnectionSettings, configuredCalicoVersion, describe, resolveConnection } from "./datastore/config";
+import { AlreadyExistsError, ConflictError, FilterMissingError, NotFoundError, UnsupportedFieldError, wrapTransport } from "./datastore/errors";
+import { createPeer, deletePeer, getClusterCalicoVersion, getPeer, type StoredKV, updatePeer } from "./datastore/store";
+import { decodeValue, encodeValue, nowTimestamp, OWN_METADATA_KEYS, peerKey, type StoredPeer } from "./model/codec";
+import { type PeerInputs, pickSpec, SPEC_FIELDS, specEqual } from "./model/spec";
+import { type CalicoVersion, fieldsTooNew, parseCalicoVersion, usesVersionedFields } from "./model/versions";
 
 /**
  * Calico's client layer for BGPPeer, as libcalico-go's clientv3 sits over its etcdv3 backend: the
@@ -246,7 +246,9 @@ export async function updateObject(olds: PeerOutputs, inputs: PeerInputs): Promi
   const res = await withClient("update", (c) => updatePeer(c, inputs.name, value, olds.resourceVersion, inputs.filters ?? []));
   if (res.ok) return outputsFrom(decodeValue(peerKey(inputs.name), value), res.revision, managedBy(inputs));
   if (!res.current) {
-    throw new NotFoundError(`BGPPeer "${inputs.name}" was deleted outside Pulumi; nothing was written. Run \`pulumi refresh\` to drop it from state, then \`pulumi up\` to create it again.`);
+    throw new NotFoundError(
+      `BGPPeer "${inputs.name}" was deleted outside Pulumi; nothing was written. Run \`pulumi refresh\` to drop it from state, then \`pulumi up\` to create it again.`,
+    );
   }
   if (res.current.modRevision === olds.resourceVersion && res.missingFilters.length) throw filterError(inputs.name, res.missingFilters);
   throw conflictError(inputs.name, olds.resourceVersion, res.current);

@@ -1,5 +1,17 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { createObject, deleteObject, inputsOf, managedBy, PeerOutputs, plain, readObject, setStackConfig, sortedJson, updateObject, configuredVersion } from "./client";
+import {
+  configuredVersion,
+  createObject,
+  deleteObject,
+  inputsOf,
+  managedBy,
+  type PeerOutputs,
+  plain,
+  readObject,
+  setStackConfig,
+  sortedJson,
+  updateObject,
+} from "./client";
 import { STACK_KEYS, VERSION_KEYS } from "./datastore/config";
 import { checkInputs, SPEC_FIELDS, specEqual, UNKNOWN } from "./model/spec";
 

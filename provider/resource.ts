@@ -1,10 +1,10 @@
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import * as path from "path";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import * as shim from "./shim";
 import type { PeerSpec, SecretKeyRef, SpecInputs } from "./model/fields";
 import { PEER_PREFIX } from "./model/keys";
 import { usesSeedTerms } from "./model/seed";
+import * as shim from "./shim";
 
 type In<T> = pulumi.Input<T>;
 /** A value as Pulumi takes it: an Input, and so is every element and member inside. */
@@ -57,7 +57,6 @@ const TYPE = "pulumi-nodejs:dynamic/calico:BgpPeer";
  * and cost 183 bytes of state per peer.
  */
 // The spec outputs, from the field table, merged into the class's type.
-// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: declares outputs only; the engine sets them.
 export interface BgpPeer extends BgpPeerSpecOutputs {}
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: see above.
 export class BgpPeer extends pulumi.CustomResource {
@@ -108,7 +107,10 @@ export class BgpPeer extends pulumi.CustomResource {
    */
   get key(): pulumi.Output<string> {
     let k = keyOutputs.get(this);
-    if (!k) keyOutputs.set(this, (k = this.name.apply((n) => PEER_PREFIX + n)));
+    if (!k) {
+      k = this.name.apply((n) => PEER_PREFIX + n);
+      keyOutputs.set(this, k);
+    }
     return k;
   }
 }

@@ -18,8 +18,8 @@ function load(): Impl {
   // cache lives on globalThis because this function may run as serialized text, without its module.
   const g = globalThis as { __calicoBgpPeerImpl?: Impl };
   if (g.__calicoBgpPeerImpl) return g.__calicoBgpPeerImpl;
-  const mod = require("module");
-  const path = require("path");
+  const mod = require("node:module");
+  const path = require("node:path");
   let impl: Impl;
   try {
     impl = mod.createRequire(path.join(process.cwd(), "package.json"))("pulumi-calico-bgppeer/impl").impl;
@@ -30,29 +30,31 @@ function load(): Impl {
     // name through "exports"), or, as serialized text, from the provider host inside node_modules.
     impl = require("pulumi-calico-bgppeer/impl").impl;
   }
-  return (g.__calicoBgpPeerImpl = impl);
+  g.__calicoBgpPeerImpl = impl;
+  return impl;
 }
 
 export function configure(req: dynamic.ConfigureRequest) {
   return load().configure(req);
 }
-export function check(olds: any, news: any) {
-  return load().check(olds, news);
+export function check(...args: Parameters<Impl["check"]>) {
+  return load().check(...args);
 }
-export function diff(id: string, olds: any, news: any) {
-  return load().diff(id, olds, news);
+export function diff(...args: Parameters<Impl["diff"]>) {
+  return load().diff(...args);
 }
-export function create(inputs: any) {
-  return load().create(inputs);
+export function create(...args: Parameters<Impl["create"]>) {
+  return load().create(...args);
 }
-export function read(id: string, props?: any) {
-  return load().read(id, props);
+export function read(...args: Parameters<Impl["read"]>) {
+  return load().read(...args);
 }
-export function update(id: string, olds: any, news: any) {
-  return load().update(id, olds, news);
+export function update(...args: Parameters<Impl["update"]>) {
+  return load().update(...args);
 }
 // `delete` is a reserved word, so the export is renamed.
-function remove(id: string, props: any) {
-  return load().delete(id, props);
+function remove(...args: Parameters<Impl["delete"]>) {
+  return load().delete(...args);
 }
+
 export { remove as delete };

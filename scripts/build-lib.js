@@ -2,9 +2,9 @@
 // `npm run build:lib` (and `prepare`, so `npm pack`, `npm publish` and git installs build it): the
 // published library alone, into a clean dist/provider, so no module deleted from provider/ ships.
 "use strict";
-const { spawnSync } = require("child_process");
-const fs = require("fs");
-const path = require("path");
+const { spawnSync } = require("node:child_process");
+const fs = require("node:fs");
+const path = require("node:path");
 
 const ROOT = path.resolve(__dirname, "..");
 fs.rmSync(path.join(ROOT, "dist/provider"), { recursive: true, force: true });

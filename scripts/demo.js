@@ -6,9 +6,9 @@
 // `destroy --yes`, `stack export`). With no etcd configured it starts a local one (data in
 // .demo/etcd) for the length of the command. State, stack config and etcd data live in .demo/.
 "use strict";
-const { spawnSync } = require("child_process");
-const fs = require("fs");
-const path = require("path");
+const { spawnSync } = require("node:child_process");
+const fs = require("node:fs");
+const path = require("node:path");
 
 const ROOT = path.resolve(__dirname, "..");
 const DEMO = path.join(ROOT, ".demo");
@@ -22,7 +22,14 @@ function run(cmd, args, opts = {}) {
 
 function table(rows) {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join("   ").trimEnd()).join("\n");
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]))
+        .join("   ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 /** The peers in etcd, in `calicoctl get bgppeers -o wide` layout. */
@@ -72,7 +79,8 @@ async function main() {
   }
   let status;
   try {
-    if (run("pulumi", ["stack", "select", "--create", STACK, "--non-interactive"], { env }) !== 0) throw new Error(`cannot select or create the stack "${STACK}"`);
+    if (run("pulumi", ["stack", "select", "--create", STACK, "--non-interactive"], { env }) !== 0)
+      throw new Error(`cannot select or create the stack "${STACK}"`);
     console.log(`\n$ pulumi ${pulumiArgs.join(" ")}`);
     status = run("pulumi", pulumiArgs, { env });
     if (status === 0 && !["stack", "config", "about", "whoami", "version"].includes(pulumiArgs[0])) await printPeers(env);

@@ -1,8 +1,8 @@
 // Starting a single-member etcd on free loopback ports: shared by the demo (scripts/demo.js) and the
 // test harness (test/harness/etcd.ts), which adds TLS, auth and metrics through `extraArgs`.
 "use strict";
-const { spawn } = require("child_process");
-const net = require("net");
+const { spawn } = require("node:child_process");
+const net = require("node:net");
 const { Etcd3 } = require("etcd3");
 const tools = require("./tools");
 
@@ -30,11 +30,24 @@ async function spawnEtcd({ name, dataDir, scheme = "http", extraArgs = [], clien
   const proc = spawn(
     etcd,
     [
-      "--name", name, "--data-dir", dataDir,
-      "--listen-client-urls", endpoint, "--advertise-client-urls", endpoint,
-      "--listen-peer-urls", peerUrl, "--initial-advertise-peer-urls", peerUrl,
-      "--initial-cluster", `${name}=${peerUrl}`,
-      "--log-level", "error", "--logger", "zap",
+      "--name",
+      name,
+      "--data-dir",
+      dataDir,
+      "--listen-client-urls",
+      endpoint,
+      "--advertise-client-urls",
+      endpoint,
+      "--listen-peer-urls",
+      peerUrl,
+      "--initial-advertise-peer-urls",
+      peerUrl,
+      "--initial-cluster",
+      `${name}=${peerUrl}`,
+      "--log-level",
+      "error",
+      "--logger",
+      "zap",
       ...extraArgs,
     ],
     { stdio: ["ignore", "ignore", "pipe"] },

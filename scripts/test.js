@@ -3,10 +3,10 @@
 // installing what is missing, then runs every compiled test file with Node's test runner. A
 // missing part fails the run loudly; no test skips itself.
 "use strict";
-const { execFileSync, spawnSync } = require("child_process");
-const fs = require("fs");
-const os = require("os");
-const path = require("path");
+const { execFileSync, spawnSync } = require("node:child_process");
+const fs = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
 const tools = require("./tools");
 
 const root = path.resolve(__dirname, "..");

@@ -3,11 +3,11 @@
 // pinned @pulumi/pulumi) with the Node.js language host beside it, calicoctl, and etcd. Built binaries live in a user cache directory outside
 // the clone, keyed by the tools module's go.sum, so a fresh clone reuses them.
 "use strict";
-const { execFileSync, spawnSync } = require("child_process");
-const crypto = require("crypto");
-const fs = require("fs");
-const os = require("os");
-const path = require("path");
+const { spawnSync } = require("node:child_process");
+const crypto = require("node:crypto");
+const fs = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
 
 const ROOT = path.resolve(__dirname, "..");
 const CACHE = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "pulumi-calico-bgppeer");
@@ -90,11 +90,11 @@ function ensurePulumi() {
     goBuild(
       "tools/pulumi",
       "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi",
-      exe + ".tmp",
+      `${exe}.tmp`,
       `-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=${want}`,
       "osusergo,grpcnotrace",
     );
-    fs.renameSync(exe + ".tmp", exe);
+    fs.renameSync(`${exe}.tmp`, exe);
   }
   ensureLanguageHost(bin);
   const plugin = path.join(bin, "pulumi-resource-pulumi-nodejs");
@@ -112,10 +112,10 @@ function ensureLanguageHost(bin) {
   goBuild(
     "tools/pulumi-language-nodejs",
     "github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs",
-    exe + ".tmp",
+    `${exe}.tmp`,
     `-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=${LANGUAGE_HOST_VERSION}`,
   );
-  fs.renameSync(exe + ".tmp", exe);
+  fs.renameSync(`${exe}.tmp`, exe);
   fs.writeFileSync(stamp, sum);
   return exe;
 }
@@ -129,10 +129,10 @@ function ensureCalicoctl() {
     goBuild(
       "tools/calicoctl",
       "github.com/projectcalico/calico/calicoctl/calicoctl",
-      exe + ".tmp",
+      `${exe}.tmp`,
       `-s -w -X github.com/projectcalico/calico/pkg/buildinfo.Version=${CALICO_VERSION} -X github.com/projectcalico/calico/pkg/buildinfo.GitRevision=${CALICO_COMMIT}`,
     );
-    fs.renameSync(exe + ".tmp", exe);
+    fs.renameSync(`${exe}.tmp`, exe);
   }
   return exe;
 }

@@ -9,10 +9,31 @@ interface Rack {
 }
 
 const DEFAULT_RACKS: Rack[] = [
-  { name: "r1", hosts: ["r1-host1", "r1-host2", "r1-host3"], tors: [{ ip: "10.1.0.1", asNumber: 65101 }, { ip: "10.1.0.2", asNumber: 65101 }] },
-  { name: "r2", hosts: ["r2-host1", "r2-host2", "r2-host3"], tors: [{ ip: "10.2.0.1", asNumber: 65102 }, { ip: "10.2.0.2", asNumber: 65102 }] },
+  {
+    name: "r1",
+    hosts: ["r1-host1", "r1-host2", "r1-host3"],
+    tors: [
+      { ip: "10.1.0.1", asNumber: 65101 },
+      { ip: "10.1.0.2", asNumber: 65101 },
+    ],
+  },
+  {
+    name: "r2",
+    hosts: ["r2-host1", "r2-host2", "r2-host3"],
+    tors: [
+      { ip: "10.2.0.1", asNumber: 65102 },
+      { ip: "10.2.0.2", asNumber: 65102 },
+    ],
+  },
   // A 4-byte ASN in dotted notation.
-  { name: "r3", hosts: ["r3-host1", "r3-host2"], tors: [{ ip: "10.3.0.1", asNumber: "1.103" }, { ip: "10.3.0.2", asNumber: "1.103" }] },
+  {
+    name: "r3",
+    hosts: ["r3-host1", "r3-host2"],
+    tors: [
+      { ip: "10.3.0.1", asNumber: "1.103" },
+      { ip: "10.3.0.2", asNumber: "1.103" },
+    ],
+  },
 ];
 
 /** A small fabric: every host peers with its rack's two ToRs, plus route reflectors and a selector peer. */

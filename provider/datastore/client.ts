@@ -1,7 +1,7 @@
-import * as fs from "fs";
-import { Etcd3, IOptions } from "etcd3";
+import * as fs from "node:fs";
 import { noop } from "cockatiel";
-import { ConfigError, ConnectionSettings } from "./config";
+import { Etcd3, type IOptions } from "etcd3";
+import { ConfigError, type ConnectionSettings } from "./config";
 
 function readFile(path: string, what: string): Buffer {
   try {
@@ -14,14 +14,16 @@ function readFile(path: string, what: string): Buffer {
 export function clientOptions(s: ConnectionSettings): IOptions {
   if (s.endpoints.length === 0) throw new ConfigError("no etcd endpoints are configured");
   for (const e of s.endpoints) {
-    if (!/^https?:\/\/[^/]+\/?$/.test(e)) throw new ConfigError(`etcd endpoint ${JSON.stringify(e)} is not a URL like http://127.0.0.1:2379 or https://etcd1:2379`);
+    if (!/^https?:\/\/[^/]+\/?$/.test(e))
+      throw new ConfigError(`etcd endpoint ${JSON.stringify(e)} is not a URL like http://127.0.0.1:2379 or https://etcd1:2379`);
   }
   const ca = s.caCert !== undefined ? Buffer.from(s.caCert) : s.caCertFile ? readFile(s.caCertFile, "CA certificate") : undefined;
   const cert = s.cert !== undefined ? Buffer.from(s.cert) : s.certFile ? readFile(s.certFile, "client certificate") : undefined;
   const key = s.key !== undefined ? Buffer.from(s.key) : s.keyFile ? readFile(s.keyFile, "client key") : undefined;
   if ((cert === undefined) !== (key === undefined)) throw new ConfigError("an etcd client certificate needs both a certificate and a key");
   const secure = s.endpoints.some((e) => e.startsWith("https:"));
-  if (!secure && (ca || cert)) throw new ConfigError(`TLS files are configured but the etcd endpoints ${s.endpoints.join(",")} use http://: use https:// endpoints`);
+  if (!secure && (ca || cert))
+    throw new ConfigError(`TLS files are configured but the etcd endpoints ${s.endpoints.join(",")} use http://: use https:// endpoints`);
   const opts: IOptions = {
     hosts: s.endpoints.map((e) => e.replace(/\/$/, "")),
     dialTimeout: s.timeoutMs,

@@ -1,5 +1,5 @@
-import * as fs from "fs";
-import { CalicoVersion, parseCalicoVersion } from "../model/versions";
+import * as fs from "node:fs";
+import { type CalicoVersion, parseCalicoVersion } from "../model/versions";
 
 /**
  * Where the etcd connection comes from, in precedence order. The first source that names

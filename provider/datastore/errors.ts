@@ -1,5 +1,5 @@
 import { EtcdAuthenticationFailedError, EtcdInvalidAuthTokenError, EtcdPermissionDeniedError, GRPCUnauthenticatedError } from "etcd3";
-import { ConnectionSettings, describe } from "./config";
+import { type ConnectionSettings, describe } from "./config";
 
 /**
  * A failure of the datastore or of what it holds. Each kind is its own class, so callers and tests

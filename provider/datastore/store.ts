@@ -1,4 +1,4 @@
-import { Etcd3, IKeyValue } from "etcd3";
+import type { Etcd3, IKeyValue } from "etcd3";
 import { filterKey, peerKey } from "../model/codec";
 import { CLUSTER_INFORMATION_KEY } from "../model/keys";
 
@@ -30,16 +30,20 @@ export async function getClusterCalicoVersion(client: Etcd3): Promise<string | u
   }
 }
 
-export type WriteResult =
-  | { ok: true; revision: string }
-  | { ok: false; current?: StoredKV; missingFilters: string[] };
+export type WriteResult = { ok: true; revision: string } | { ok: false; current?: StoredKV; missingFilters: string[] };
 
 /**
  * The write both create and update use: Put under a compare on the peer key, and, in the same
  * transaction, a compare that every named BGPFilter exists (clientv3 checks filters with its own
  * reads; doing it here keeps the write to one round trip and free of races).
  */
-async function guardedPut(client: Etcd3, name: string, value: string, guard: ["Version", "==", 0] | ["Mod", "==", string], filters: string[]): Promise<WriteResult> {
+async function guardedPut(
+  client: Etcd3,
+  name: string,
+  value: string,
+  guard: ["Version", "==", 0] | ["Mod", "==", string],
+  filters: string[],
+): Promise<WriteResult> {
   const key = peerKey(name);
   const uniqueFilters = [...new Set(filters)];
   let txn = client.if(key, guard[0], guard[1], guard[2]);

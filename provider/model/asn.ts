@@ -25,10 +25,7 @@ export function parseAsn(field: string, value: unknown): number {
         return Number(parts[0]) * 65536 + Number(parts[1]);
       }
     }
-    throw new RuleError(
-      field,
-      `${show(value)} is not a valid AS number: use a decimal from 0 to ${MAX_ASN} or dotted "hi.lo" with each half from 0 to 65535`,
-    );
+    throw new RuleError(field, `${show(value)} is not a valid AS number: use a decimal from 0 to ${MAX_ASN} or dotted "hi.lo" with each half from 0 to 65535`);
   }
   throw new RuleError(field, `${show(value)} is not a valid AS number: expected a number or a string`);
 }

@@ -1,8 +1,8 @@
 import { parseAsn } from "./asn";
 import { normalizeDuration } from "./duration";
 import { RuleError } from "./errors";
+import { FIELDS, type FieldDef, type PeerSpec, SPEC_FIELDS, type SpecField } from "./fields";
 import { formatIP, formatPeerIP, parseIP, parsePeerIP } from "./ip";
-import { FieldDef, FIELDS, PeerSpec, SPEC_FIELDS, SpecField } from "./fields";
 
 import { PEER_PREFIX } from "./keys";
 
@@ -110,10 +110,12 @@ export function encodeValue(a: EncodeArgs): string {
     },
     METADATA_ORDER,
   );
-  const value = orderKeys(
-    { ...base, kind: "BGPPeer", apiVersion: "projectcalico.org/v3", metadata, spec: encodeSpec(a.spec, baseSpec) },
-    ["kind", "apiVersion", "metadata", "spec"],
-  );
+  const value = orderKeys({ ...base, kind: "BGPPeer", apiVersion: "projectcalico.org/v3", metadata, spec: encodeSpec(a.spec, baseSpec) }, [
+    "kind",
+    "apiVersion",
+    "metadata",
+    "spec",
+  ]);
   return goJson(value);
 }
 
@@ -233,7 +235,8 @@ function decodeSpecField(spec: Json, f: SpecField, v: unknown, str: (v: unknown,
       return;
     }
     case "int":
-      if (typeof v !== "number" || !Number.isInteger(v) || v < def.decodeMin! || v > def.max!) throw new RuleError(what, `${JSON.stringify(v)} is out of range`);
+      if (typeof v !== "number" || !Number.isInteger(v) || v < def.decodeMin! || v > def.max!)
+        throw new RuleError(what, `${JSON.stringify(v)} is out of range`);
       if (v !== 0 || !def.zeroIsUnset) spec[f] = v;
       return;
     case "names":

@@ -4,8 +4,8 @@ import { RuleError, show } from "./errors";
 const UNIT_NS: Record<string, bigint> = {
   ns: 1n,
   us: 1000n,
-  "µs": 1000n, // U+00B5
-  "μs": 1000n, // U+03BC
+  µs: 1000n, // U+00B5
+  μs: 1000n, // U+03BC
   ms: 1000000n,
   s: 1000000000n,
   m: 60000000000n,
@@ -32,7 +32,7 @@ export function parseDuration(field: string, value: string): bigint {
     if (!m || (m[1] === "" && (m[2] === undefined || m[2] === ""))) throw bad();
     // Like Go, the unit is every character up to the next digit or '.', and must be known whole.
     const unitText = m[3];
-    const unit = Object.prototype.hasOwnProperty.call(UNIT_NS, unitText) ? UNIT_NS[unitText] : undefined;
+    const unit = Object.hasOwn(UNIT_NS, unitText) ? UNIT_NS[unitText] : undefined;
     if (unit === undefined) throw bad();
     const whole = BigInt(m[1] === "" ? "0" : m[1]);
     let ns = whole * unit;

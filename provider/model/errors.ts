@@ -14,6 +14,6 @@ export class RuleError extends Error {
 
 /** Quote a user value for an error message, bounded so that a huge input does not flood the log. */
 export function show(value: unknown): string {
-  const text = typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  const text = typeof value === "string" ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }

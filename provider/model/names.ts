@@ -62,12 +62,7 @@ const LEADING_TRAILING_DOTS_DASHES = /^[.-]*(.*?)[.-]*$/s;
  * by Unicode rules too; BgpPeer only ever passes names the v1 rule below admits, which are ASCII.
  */
 export function convertNodeName(v1Name: string): string {
-  return v1Name
-    .toLowerCase()
-    .replace(/\//g, ".")
-    .replace(NON_NAME_CHARS, "-")
-    .replace(DOT_DASH_SEQ, ".")
-    .replace(LEADING_TRAILING_DOTS_DASHES, "$1");
+  return v1Name.toLowerCase().replace(/\//g, ".").replace(NON_NAME_CHARS, "-").replace(DOT_DASH_SEQ, ".").replace(LEADING_TRAILING_DOTS_DASHES, "$1");
 }
 
 // libcalico-go lib/validator/v1/validator.go nameRegex: the v1 API's rule for a BGP peer's node,
@@ -88,7 +83,10 @@ export function convertV1NodeName(field: string, v1Name: string): string {
   }
   const v3 = convertNodeName(v1Name);
   if (!DNS1123_SUBDOMAIN.test(v3)) {
-    throw new RuleError(field, `${show(v1Name)} converts to ${show(v3)} under calico-upgrade's node-name conversion, which is not a valid Calico node name, so \`calicoctl convert\` refuses it too`);
+    throw new RuleError(
+      field,
+      `${show(v1Name)} converts to ${show(v3)} under calico-upgrade's node-name conversion, which is not a valid Calico node name, so \`calicoctl convert\` refuses it too`,
+    );
   }
   return v3;
 }

@@ -7,7 +7,9 @@ import { RuleError, show } from "./errors";
  */
 type Tok =
   | { k: "label" | "str" | "has"; v: string }
-  | { k: "(" | ")" | "{" | "}" | "," | "==" | "!=" | "!" | "&&" | "||" | "in" | "not in" | "contains" | "starts with" | "ends with" | "all" | "global" | "eof" };
+  | {
+      k: "(" | ")" | "{" | "}" | "," | "==" | "!=" | "!" | "&&" | "||" | "in" | "not in" | "contains" | "starts with" | "ends with" | "all" | "global" | "eof";
+    };
 
 const WS = /^[ \t]*/;
 const IDENT = /^[a-zA-Z0-9_./-]+/;
@@ -53,8 +55,15 @@ function tokenize(input: string): Tok[] {
     } else if (last === "label") {
       // After a label only an operator word may follow (tokenizer.go uses HasPrefix, not word boundaries).
       const afterLabel = (): Tok => {
-        if (s.startsWith("contains")) return (s = s.slice(8)), { k: "contains" };
-        for (const [word, k] of [["starts", "starts with"], ["ends", "ends with"], ["not", "not in"]] as const) {
+        if (s.startsWith("contains")) {
+          s = s.slice(8);
+          return { k: "contains" };
+        }
+        for (const [word, k] of [
+          ["starts", "starts with"],
+          ["ends", "ends with"],
+          ["not", "not in"],
+        ] as const) {
           if (s.startsWith(word)) {
             s = s.slice(word.length).replace(WS, "");
             const second = k.split(" ")[1];
@@ -63,7 +72,10 @@ function tokenize(input: string): Tok[] {
             return { k };
           }
         }
-        if (s.startsWith("in")) return (s = s.slice(2)), { k: "in" };
+        if (s.startsWith("in")) {
+          s = s.slice(2);
+          return { k: "in" };
+        }
         return fail("unexpected characters after label, was expecting an operator");
       };
       toks.push(afterLabel());

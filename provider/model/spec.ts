@@ -1,19 +1,19 @@
 import { z } from "zod";
-import { FIELDS, FieldDef, PeerSpec, SPEC_FIELDS, SpecField } from "./fields";
 import { parseAsn } from "./asn";
 import { normalizeDuration } from "./duration";
 import { RuleError, show } from "./errors";
+import { FIELDS, type FieldDef, type PeerSpec, SPEC_FIELDS, type SpecField } from "./fields";
 import { formatIP, formatPeerIP, parseIP, parsePeerIP } from "./ip";
 import { checkName, convertV1NodeName, ipToName, isQualifiedName, isValidLabelValue } from "./names";
 import { usesSeedTerms } from "./seed";
 import { canonicalSelector } from "./selector";
-import { CalicoVersion, fieldsTooNew } from "./versions";
+import { type CalicoVersion, fieldsTooNew } from "./versions";
 
 /** The sentinel the Pulumi engine sends for values not yet known during preview (pulumi/pulumi#6310). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-export { SPEC_FIELDS } from "./fields";
 export type { PeerSpec, SecretKeyRef, SpecField } from "./fields";
+export { SPEC_FIELDS } from "./fields";
 
 /** What check returns and what state records as inputs: the Calico name, the spec, managed metadata. */
 export interface PeerInputs extends PeerSpec {
@@ -59,13 +59,21 @@ function buildRawInputSchema() {
     adopt: z.boolean().optional(),
   });
 }
-type RawInputs = { name?: string; scope?: string; hostname?: string; labels?: Record<string, string>; annotations?: Record<string, string>; adopt?: boolean } & Record<SpecField, unknown>;
+type RawInputs = {
+  name?: string;
+  scope?: string;
+  hostname?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  adopt?: boolean;
+} & Record<SpecField, unknown>;
 const INPUT_NAMES = ["name", "scope", "hostname", ...SPEC_FIELDS, "labels", "annotations", "adopt"];
 
 // Built once per process: building a zod schema costs far more than using it.
 let schema: ReturnType<typeof buildRawInputSchema> | undefined;
 function rawInputSchema() {
-  return (schema ??= buildRawInputSchema());
+  schema ??= buildRawInputSchema();
+  return schema;
 }
 
 function containsUnknown(v: unknown): boolean {
@@ -179,7 +187,10 @@ function parseTypes(raw: Record<string, unknown>, unknown: ReadonlySet<string>, 
           typeFailed.add(path ? String(issue.path[0]) : key);
         }
       } else {
-        f.add(path, `${show(issue.path.reduce<any>((o, p) => o?.[p as string], known))} is invalid: ${issue.message}`);
+        f.add(
+          path,
+          `${show(issue.path.reduce<unknown>((o, p) => (o as Record<string, unknown> | undefined)?.[p as string], known))} is invalid: ${issue.message}`,
+        );
         typeFailed.add(String(issue.path[0]));
       }
     }
@@ -194,7 +205,8 @@ function checkScopeAndNode(args: RawInputs, unknown: ReadonlySet<string>, seed: 
   let node = nonEmpty(args.node as string | undefined);
   const hostname = nonEmpty(args.hostname);
   if (hostname !== undefined) {
-    if (node !== undefined && node !== hostname) f.add("hostname", `${show(hostname)} differs from node ${show(node)}: hostname is the older spelling of node, so give one of them`);
+    if (node !== undefined && node !== hostname)
+      f.add("hostname", `${show(hostname)} differs from node ${show(node)}: hostname is the older spelling of node, so give one of them`);
     node = node ?? hostname;
   }
   const nodeUnknown = unknown.has("node") || unknown.has("hostname");
@@ -211,7 +223,15 @@ function checkScopeAndNode(args: RawInputs, unknown: ReadonlySet<string>, seed: 
   // In seed terms the name is a v1 node name, converted as calicoctl convert does; v3 names must already be valid.
   const given = node;
   const field = hostname !== undefined && args.node === undefined ? "hostname" : "node";
-  return { value: seed ? f.run(() => convertV1NodeName(field, given)) : f.run(() => (checkName("node", given), given)), unknown: false };
+  return {
+    value: seed
+      ? f.run(() => convertV1NodeName(field, given))
+      : f.run(() => {
+          checkName("node", given);
+          return given;
+        }),
+    unknown: false,
+  };
 }
 
 /**
@@ -222,10 +242,17 @@ function checkField(field: SpecField, value: unknown, seed: boolean, f: Failures
   const def: FieldDef = FIELDS[field];
   switch (def.kind) {
     case "name":
-      return f.run(() => (checkName(field, value as string), value));
+      return f.run(() => {
+        checkName(field, value as string);
+        return value;
+      });
     case "selector": {
       const v = nonEmpty(value as string);
-      return v === undefined ? undefined : f.run(() => (canonicalSelector(field, v), v));
+      if (v === undefined) return undefined;
+      return f.run(() => {
+        canonicalSelector(field, v);
+        return v;
+      });
     }
     case "peerAddress": {
       // Stored as typed, as calicoctl stores it (diffs compare by meaning: specEqual). In seed terms,
@@ -268,7 +295,7 @@ function checkField(field: SpecField, value: unknown, seed: boolean, f: Failures
     }
     case "names": {
       const names = value as string[];
-      names.forEach((name, i) => f.run(() => checkName(`${field}[${i}]`, name)));
+      for (const [i, name] of names.entries()) f.run(() => checkName(`${field}[${i}]`, name));
       return names.length > 0 ? [...names] : undefined;
     }
     case "password": {
@@ -286,10 +313,16 @@ function checkMetadataMap(field: "labels" | "annotations", m: Record<string, str
   for (const [k, v] of Object.entries(m)) {
     bytes += k.length + v.length;
     const key = field === "annotations" ? k.toLowerCase() : k;
-    if (!isQualifiedName(key)) f.add(`${field}.${k}`, `${show(k)} is not a valid ${field === "labels" ? "label" : "annotation"} key: it must be a qualified name ([prefix/]name, name at most 63 characters of [-A-Za-z0-9_.] starting and ending alphanumeric)`);
-    if (field === "labels" && !isValidLabelValue(v)) f.add(`labels.${k}`, `${show(v)} is not a valid label value: at most 63 characters of [-A-Za-z0-9_.], starting and ending alphanumeric, or empty`);
+    if (!isQualifiedName(key))
+      f.add(
+        `${field}.${k}`,
+        `${show(k)} is not a valid ${field === "labels" ? "label" : "annotation"} key: it must be a qualified name ([prefix/]name, name at most 63 characters of [-A-Za-z0-9_.] starting and ending alphanumeric)`,
+      );
+    if (field === "labels" && !isValidLabelValue(v))
+      f.add(`labels.${k}`, `${show(v)} is not a valid label value: at most 63 characters of [-A-Za-z0-9_.], starting and ending alphanumeric, or empty`);
   }
-  if (field === "annotations" && bytes > ANNOTATIONS_MAX_BYTES) f.add("annotations", `total size ${bytes} bytes exceeds the limit of ${ANNOTATIONS_MAX_BYTES} bytes`);
+  if (field === "annotations" && bytes > ANNOTATIONS_MAX_BYTES)
+    f.add("annotations", `total size ${bytes} bytes exceeds the limit of ${ANNOTATIONS_MAX_BYTES} bytes`);
 }
 
 /** The Calico name: given, or calico-upgrade's name for a seed-model peer. */
@@ -317,7 +350,8 @@ function calicoName(
     f.run(() => checkName("name", name));
     return name;
   }
-  if (nonEmpty(args.peerIP as string | undefined) === undefined) f.add("name", `is required: a seed-model peer without peerIP has no calico-upgrade name, so give name`);
+  if (nonEmpty(args.peerIP as string | undefined) === undefined)
+    f.add("name", `is required: a seed-model peer without peerIP has no calico-upgrade name, so give name`);
   return undefined;
 }
 
@@ -332,24 +366,40 @@ export function crossFieldRules(s: PeerSpec, unknown: ReadonlySet<string> = new 
   const known = (...ks: SpecField[]) => ks.every((k) => !unknown.has(k) && !failed.has(k));
   const out: RuleError[] = [];
   const rule = (field: string, reason: string) => out.push(new RuleError(field, reason));
-  if (s.node !== undefined && s.nodeSelector !== undefined && known("node", "nodeSelector")) rule("node", "must be empty when nodeSelector is specified: give node or nodeSelector, not both");
-  if (s.peerIP !== undefined && s.peerSelector !== undefined && known("peerIP", "peerSelector")) rule("peerIP", "must be empty when peerSelector is specified: give peerIP or peerSelector, not both");
-  if (s.asNumber !== undefined && s.peerSelector !== undefined && known("asNumber", "peerSelector")) rule("asNumber", `${s.asNumber} must be empty when peerSelector is specified: the AS comes from the selected nodes`);
-  if (s.localWorkloadSelector !== undefined && s.asNumber === undefined && known("asNumber", "localWorkloadSelector")) rule("asNumber", "is required when localWorkloadSelector is specified");
-  if (s.peerIP !== undefined && s.localWorkloadSelector !== undefined && known("peerIP", "localWorkloadSelector")) rule("peerIP", "must be empty when localWorkloadSelector is specified");
-  if (s.peerSelector !== undefined && s.localWorkloadSelector !== undefined && known("peerSelector", "localWorkloadSelector")) rule("peerSelector", "must be empty when localWorkloadSelector is specified");
-  if (s.reachableBy !== undefined && s.peerIP === undefined && known("peerIP", "reachableBy")) rule("reachableBy", `${show(s.reachableBy)} must be empty when peerIP is empty: reachableBy is the gateway to peerIP`);
+  if (s.node !== undefined && s.nodeSelector !== undefined && known("node", "nodeSelector"))
+    rule("node", "must be empty when nodeSelector is specified: give node or nodeSelector, not both");
+  if (s.peerIP !== undefined && s.peerSelector !== undefined && known("peerIP", "peerSelector"))
+    rule("peerIP", "must be empty when peerSelector is specified: give peerIP or peerSelector, not both");
+  if (s.asNumber !== undefined && s.peerSelector !== undefined && known("asNumber", "peerSelector"))
+    rule("asNumber", `${s.asNumber} must be empty when peerSelector is specified: the AS comes from the selected nodes`);
+  if (s.localWorkloadSelector !== undefined && s.asNumber === undefined && known("asNumber", "localWorkloadSelector"))
+    rule("asNumber", "is required when localWorkloadSelector is specified");
+  if (s.peerIP !== undefined && s.localWorkloadSelector !== undefined && known("peerIP", "localWorkloadSelector"))
+    rule("peerIP", "must be empty when localWorkloadSelector is specified");
+  if (s.peerSelector !== undefined && s.localWorkloadSelector !== undefined && known("peerSelector", "localWorkloadSelector"))
+    rule("peerSelector", "must be empty when localWorkloadSelector is specified");
+  if (s.reachableBy !== undefined && s.peerIP === undefined && known("peerIP", "reachableBy"))
+    rule("reachableBy", `${show(s.reachableBy)} must be empty when peerIP is empty: reachableBy is the gateway to peerIP`);
   if (s.reachableBy !== undefined && s.peerIP !== undefined && known("peerIP", "reachableBy")) {
     const peer = parsePeerIP("peerIP", s.peerIP).ip.kind();
     if (parseIP(s.reachableBy)!.kind() !== peer) {
-      rule("reachableBy", `${show(s.reachableBy)} and peerIP ${show(s.peerIP)} are of different address families: reachableBy must be an ${peer === "ipv4" ? "IPv4" : "IPv6"} address`);
+      rule(
+        "reachableBy",
+        `${show(s.reachableBy)} and peerIP ${show(s.peerIP)} are of different address families: reachableBy must be an ${peer === "ipv4" ? "IPv4" : "IPv6"} address`,
+      );
     }
   }
   // Calico tests for a nextHopMode at all (a non-nil pointer), so an invalid one conflicts too.
-  if (s.keepOriginalNextHop && (s.nextHopMode !== undefined || failed.has("nextHopMode")) && !unknown.has("nextHopMode")) rule("keepOriginalNextHop", "must not be true when nextHopMode is set: keepOriginalNextHop is deprecated, use nextHopMode instead");
+  if (s.keepOriginalNextHop && (s.nextHopMode !== undefined || failed.has("nextHopMode")) && !unknown.has("nextHopMode"))
+    rule("keepOriginalNextHop", "must not be true when nextHopMode is set: keepOriginalNextHop is deprecated, use nextHopMode instead");
   // Stricter than Calico's validator (see README, "Deliberate differences"): confd needs these.
-  if (s.peerIP !== undefined && s.asNumber === undefined && known("peerIP", "asNumber")) rule("asNumber", `is required for a peerIP peer (peerIP ${show(s.peerIP)}): give the remote AS, from 1 to 4294967295, as a number, a decimal string or dotted "hi.lo"`);
-  if (!has("peerIP") && !has("peerSelector") && !has("localWorkloadSelector")) rule("peerIP", "is required: a peer needs one of peerIP, peerSelector or localWorkloadSelector, or calico-node skips it");
+  if (s.peerIP !== undefined && s.asNumber === undefined && known("peerIP", "asNumber"))
+    rule(
+      "asNumber",
+      `is required for a peerIP peer (peerIP ${show(s.peerIP)}): give the remote AS, from 1 to 4294967295, as a number, a decimal string or dotted "hi.lo"`,
+    );
+  if (!has("peerIP") && !has("peerSelector") && !has("localWorkloadSelector"))
+    rule("peerIP", "is required: a peer needs one of peerIP, peerSelector or localWorkloadSelector, or calico-node skips it");
   return out;
 }
 

@@ -1,5 +1,5 @@
 import { RuleError, show } from "./errors";
-import { FIELDS, PeerSpec, SPEC_FIELDS } from "./fields";
+import { FIELDS, type PeerSpec, SPEC_FIELDS } from "./fields";
 
 /** A Calico release, as ClusterInformation's calicoVersion or calico:calicoVersion gives it ("v3.31.0"). */
 export interface CalicoVersion {
@@ -52,11 +52,21 @@ export function fieldsTooNew(spec: PeerSpec, version: CalicoVersion, source: str
   for (const field of SPEC_FIELDS) {
     const since = FIELDS[field].since;
     if (spec[field] !== undefined && !atLeast(version, since)) {
-      out.push(new RuleError(field, `is not supported by Calico ${version.text} (${source}): calico-node reads ${field} from Calico ${since} on and would ignore it. Upgrade Calico, or leave ${field} out`));
+      out.push(
+        new RuleError(
+          field,
+          `is not supported by Calico ${version.text} (${source}): calico-node reads ${field} from Calico ${since} on and would ignore it. Upgrade Calico, or leave ${field} out`,
+        ),
+      );
     }
   }
   if (hasPort(spec.peerIP) && !atLeast(version, PEER_PORT_SINCE)) {
-    out.push(new RuleError("peerIP", `${show(spec.peerIP)} has a port, which Calico ${version.text} (${source}) does not support: calico-node reads "<IP>:<port>" from Calico ${PEER_PORT_SINCE} on`));
+    out.push(
+      new RuleError(
+        "peerIP",
+        `${show(spec.peerIP)} has a port, which Calico ${version.text} (${source}) does not support: calico-node reads "<IP>:<port>" from Calico ${PEER_PORT_SINCE} on`,
+      ),
+    );
   }
   return out;
 }

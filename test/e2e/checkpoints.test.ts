@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { BgpPeer } from "../../provider";
 import { PEER_PREFIX } from "../../provider/model/codec";
-import { startEtcd, TestEtcd } from "../harness/etcd";
-import { LocalStack, localStack } from "../harness/pulumi";
+import { startEtcd, type TestEtcd } from "../harness/etcd";
 import { processes } from "../harness/procs";
+import { type LocalStack, localStack } from "../harness/pulumi";
 
 /**
  * The README suggests PULUMI_SKIP_CHECKPOINTS for large fabrics and says how to recover when such

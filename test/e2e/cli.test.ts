@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "child_process";
+import { execFileSync } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { BgpPeer, BgpPeerArgs } from "../../provider";
-import { peerKey, PEER_PREFIX } from "../../provider/model/codec";
-import { startEtcd, TestEtcd } from "../harness/etcd";
-import { LocalStack, localStack } from "../harness/pulumi";
+import { BgpPeer, type BgpPeerArgs } from "../../provider";
+import { PEER_PREFIX, peerKey } from "../../provider/model/codec";
+import { startEtcd, type TestEtcd } from "../harness/etcd";
+import { type LocalStack, localStack } from "../harness/pulumi";
 
 /**
  * The real Pulumi CLI (built by scripts/tools.js and put on PATH by scripts/test.js) drives the
@@ -87,7 +87,12 @@ describe("pulumi CLI end to end", { concurrency: false }, () => {
     const pv = await stack.preview({ diff: true });
     assert.match(pv.stdout, /~ asNumber\s*:\s*64512\s*=>\s*64513/);
     assert.deepEqual(pv.changeSummary, { same: 3, update: 1 });
-    console.log(`preview --diff excerpt:\n${pv.stdout.split("\n").filter((l) => /rr-v6|asNumber/.test(l)).join("\n")}`);
+    console.log(
+      `preview --diff excerpt:\n${pv.stdout
+        .split("\n")
+        .filter((l) => /rr-v6|asNumber/.test(l))
+        .join("\n")}`,
+    );
     await stack.up();
     const after = (await keys())["rr-v6"];
     assert.equal(after.spec.asNumber, 64513);
@@ -132,7 +137,10 @@ describe("pulumi CLI end to end", { concurrency: false }, () => {
     await etcd.admin.put(peerKey("rr-mesh")).value(JSON.stringify(v));
     const before = await etcd.admin.get(peerKey("rr-mesh")).string();
     peers["rr-sel"] = { ...peers["rr-sel"], labels: { team: "net", tier: "rr" } };
-    await assert.rejects(stack.up(), /BGPPeer "rr-mesh" was changed outside Pulumi: etcd has resourceVersion \d+, state has \d+\. Nothing was written\. Run `pulumi refresh`/);
+    await assert.rejects(
+      stack.up(),
+      /BGPPeer "rr-mesh" was changed outside Pulumi: etcd has resourceVersion \d+, state has \d+\. Nothing was written\. Run `pulumi refresh`/,
+    );
     assert.equal(await etcd.admin.get(peerKey("rr-mesh")).string(), before);
     await stack.refresh();
     await stack.up();
@@ -140,7 +148,11 @@ describe("pulumi CLI end to end", { concurrency: false }, () => {
   });
 
   it("adopts a peer created by another client only with adopt: true", async () => {
-    await etcd.admin.put(peerKey("legacy-tor")).value('{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"legacy-tor","uid":"eeeeeeee-2222-4333-8444-555555555555","creationTimestamp":"2018-03-03T03:03:03Z"},"spec":{"node":"","peerIP":"10.9.0.1","asNumber":64999}}');
+    await etcd.admin
+      .put(peerKey("legacy-tor"))
+      .value(
+        '{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"legacy-tor","uid":"eeeeeeee-2222-4333-8444-555555555555","creationTimestamp":"2018-03-03T03:03:03Z"},"spec":{"node":"","peerIP":"10.9.0.1","asNumber":64999}}',
+      );
     peers["legacy-tor"] = { peerIP: "10.9.0.1", asNumber: 64999 };
     await assert.rejects(stack.up(), /BGPPeer "legacy-tor" already exists in etcd .* set `adopt: true`/);
     peers["legacy-tor"] = { peerIP: "10.9.0.1", asNumber: 64999, adopt: true };
@@ -178,7 +190,9 @@ describe("pulumi CLI end to end", { concurrency: false }, () => {
   });
 
   it("destroy removes every key it created and nothing else", async () => {
-    await etcd.admin.put(peerKey("not-ours")).value('{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"not-ours"},"spec":{"peerIP":"10.0.0.9","asNumber":9}}');
+    await etcd.admin
+      .put(peerKey("not-ours"))
+      .value('{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"not-ours"},"spec":{"peerIP":"10.0.0.9","asNumber":9}}');
     await stack.destroy();
     assert.deepEqual(Object.keys(await keys()), ["not-ours"]);
   });

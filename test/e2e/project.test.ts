@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { CLUSTER_INFORMATION_KEY, peerKey, PEER_PREFIX } from "../../provider/model/keys";
 import * as YAML from "yaml";
-import { startEtcd, TestEtcd } from "../harness/etcd";
+import { CLUSTER_INFORMATION_KEY, PEER_PREFIX, peerKey } from "../../provider/model/keys";
+import { startEtcd, type TestEtcd } from "../harness/etcd";
+import { PULUMI_TEMPLATE_TSCONFIG, packedTarball, sdkCopies, type UserProject, userProject } from "../harness/project";
 import { ROOT } from "../harness/pulumi";
-import { packedTarball, PULUMI_TEMPLATE_TSCONFIG, sdkCopies, UserProject, userProject } from "../harness/project";
 
 /**
  * What a user does: a project of their own (Pulumi.yaml, package.json, tsconfig.json, index.ts)
@@ -67,7 +67,14 @@ after(async () => {
 describe("the packed package", () => {
   it("ships the built code, the LICENSE, the changelog, and source maps whose sources it ships", () => {
     const files = execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).trim().split("\n");
-    for (const f of ["package/LICENSE", "package/CHANGELOG.md", "package/README.md", "package/dist/provider/index.js", "package/dist/provider/impl.js", "package/dist/provider/shim.js"]) {
+    for (const f of [
+      "package/LICENSE",
+      "package/CHANGELOG.md",
+      "package/README.md",
+      "package/dist/provider/index.js",
+      "package/dist/provider/impl.js",
+      "package/dist/provider/shim.js",
+    ]) {
       assert.ok(files.includes(f), `${f} is in the tarball`);
     }
     const maps = files.filter((f) => f.endsWith(".map"));
@@ -77,7 +84,8 @@ describe("the packed package", () => {
     execFileSync("tar", ["-xzf", tarball, "-C", unpacked]);
     for (const m of maps) {
       const map = JSON.parse(fs.readFileSync(path.join(unpacked, m), "utf8"));
-      for (const s of map.sources) assert.ok(fs.existsSync(path.resolve(path.dirname(path.join(unpacked, m)), s)), `${m} points at ${s}, which the tarball holds`);
+      for (const s of map.sources)
+        assert.ok(fs.existsSync(path.resolve(path.dirname(path.join(unpacked, m)), s)), `${m} points at ${s}, which the tarball holds`);
     }
     const manifest = JSON.parse(fs.readFileSync(path.join(unpacked, "package/package.json"), "utf8"));
     assert.equal(manifest.dependencies["@pulumi/pulumi"], undefined, "the SDK is the user's: a peer dependency");
@@ -128,15 +136,24 @@ describe("a TypeScript project with Pulumi's template tsconfig (TypeScript 5.9),
     assert.match(pv, /~ pulumi-nodejs:dynamic\/calico:BgpPeer: \(update\)\n\s+\[id=rack1-host1\.10-1-0-1\]/);
     assert.match(pv, /^\s+~ asNumber: 64512 => 64513$/m);
     assert.match(pv, /~ 1 to update/);
-    assert.doesNotMatch(pv, /\u001b\[/, "no terminal colour codes in a pull-request comment");
-    console.log(`preview --diff from a user project:\n${pv.split("\n").filter((l) => l.trim()).slice(0, 20).join("\n")}`);
+    assert.ok(!pv.includes("\u001b["), "no terminal colour codes in a pull-request comment");
+    console.log(
+      `preview --diff from a user project:\n${pv
+        .split("\n")
+        .filter((l) => l.trim())
+        .slice(0, 20)
+        .join("\n")}`,
+    );
     assert.notEqual(p.pulumi(["preview", "--expect-no-changes"]).status, 0, "--expect-no-changes fails on a pending change");
 
     runWorkflowStep(p, "preview-json");
     const json = JSON.parse(fs.readFileSync(path.join(p.dir, "preview.json"), "utf8"));
     assert.deepEqual(json.changeSummary, { same: 2, update: 1 });
     const changed = json.steps.filter((s: any) => s.op !== "same");
-    assert.deepEqual(changed.map((s: any) => [s.op, s.urn.split("::").pop()]), [["update", "rack1-host1-tor"]]);
+    assert.deepEqual(
+      changed.map((s: any) => [s.op, s.urn.split("::").pop()]),
+      [["update", "rack1-host1-tor"]],
+    );
     // The dynamic provider host passes the engine no diff keys (no diffReasons, detailedDiff null),
     // so a bot compares the normalized inputs, as the README's "Pull-request previews" shows.
     const step = changed[0];
@@ -187,10 +204,17 @@ describe("a TypeScript project with Pulumi's template tsconfig (TypeScript 5.9),
     p.ok(["config", "set", "calico:calicoVersion", "v3.31.0"]);
     let r = p.pulumi(["preview"]);
     assert.notEqual(r.status, 0);
-    assert.match(r.stdout + r.stderr, /keepaliveTime: is not supported by Calico v3\.31\.0 \(stack config calico:calicoVersion\): calico-node reads keepaliveTime from Calico v3\.32\.0 on/);
+    assert.match(
+      r.stdout + r.stderr,
+      /keepaliveTime: is not supported by Calico v3\.31\.0 \(stack config calico:calicoVersion\): calico-node reads keepaliveTime from Calico v3\.32\.0 on/,
+    );
     p.ok(["config", "rm", "calico:calicoVersion"]);
     // calico-node records its release in ClusterInformation; without calico:calicoVersion, up reads it.
-    await etcdA.admin.put(CLUSTER_INFORMATION_KEY).value(JSON.stringify({ kind: "ClusterInformation", apiVersion: "projectcalico.org/v3", metadata: { name: "default" }, spec: { calicoVersion: "v3.31.0" } }));
+    await etcdA.admin
+      .put(CLUSTER_INFORMATION_KEY)
+      .value(
+        JSON.stringify({ kind: "ClusterInformation", apiVersion: "projectcalico.org/v3", metadata: { name: "default" }, spec: { calicoVersion: "v3.31.0" } }),
+      );
     const rev2 = await revision(etcdA);
     r = p.pulumi(["up", "--yes"]);
     assert.notEqual(r.status, 0);
@@ -281,7 +305,11 @@ describe("a TypeScript 6 project with the README's tsconfig", { concurrency: fal
     const p = userProject(work, "ts6-fabric", {
       dependencies: { "pulumi-calico-bgppeer": `file:${tarball}`, "@pulumi/pulumi": "3.248.0", typescript: "6.0.3", ...DEV_DEPS },
       files: {
-        "tsconfig.json": JSON.stringify({ compilerOptions: { strict: true, target: "es2022", module: "node16", moduleResolution: "node16", types: ["node"] }, files: ["index.ts"] }, null, 2),
+        "tsconfig.json": JSON.stringify(
+          { compilerOptions: { strict: true, target: "es2022", module: "node16", moduleResolution: "node16", types: ["node"] }, files: ["index.ts"] },
+          null,
+          2,
+        ),
         "index.ts": program(64512),
       },
     });

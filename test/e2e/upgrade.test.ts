@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { PEER_PREFIX } from "../../provider/model/codec";
-import { startEtcd, TestEtcd } from "../harness/etcd";
+import { startEtcd, type TestEtcd } from "../harness/etcd";
 import { npmPack, packedTarball } from "../harness/project";
 import { pulumiBinDir, ROOT } from "../harness/pulumi";
 
@@ -79,7 +79,10 @@ before(async () => {
   fs.mkdirSync(proj);
   // The user's own SDK: the package takes it as a peer dependency.
   const sdk = JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules/@pulumi/pulumi/package.json"), "utf8")).version;
-  fs.writeFileSync(path.join(proj, "package.json"), JSON.stringify({ name: "fabric", version: "1.0.0", private: true, dependencies: { "@pulumi/pulumi": sdk } }));
+  fs.writeFileSync(
+    path.join(proj, "package.json"),
+    JSON.stringify({ name: "fabric", version: "1.0.0", private: true, dependencies: { "@pulumi/pulumi": sdk } }),
+  );
   fs.writeFileSync(path.join(proj, "driver.js"), DRIVER);
   pulumiRoot = path.dirname(pulumiBinDir());
 });

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { execFile, spawnSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import { execFile, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { parse } from "yaml";
 
 /** The calicoctl built by scripts/tools.js; scripts/test.js exports its path. Fails loudly without it. */
@@ -36,7 +36,10 @@ export function calicoctlFor(endpoint: string): Calicoctl {
   const bin = calicoctlPath();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bgppeer-calicoctl-"));
   const cfg = path.join(dir, "calicoctl.cfg");
-  fs.writeFileSync(cfg, `apiVersion: projectcalico.org/v3\nkind: CalicoAPIConfig\nmetadata: {}\nspec:\n  datastoreType: etcdv3\n  etcdEndpoints: ${endpoint}\n`);
+  fs.writeFileSync(
+    cfg,
+    `apiVersion: projectcalico.org/v3\nkind: CalicoAPIConfig\nmetadata: {}\nspec:\n  datastoreType: etcdv3\n  etcdEndpoints: ${endpoint}\n`,
+  );
   const env = { PATH: process.env.PATH, HOME: dir, DATASTORE_TYPE: "etcdv3", ETCD_ENDPOINTS: endpoint };
   const run = (args: string[], input?: string): Result => {
     const r = spawnSync(bin, [...args, "--config", cfg], { input, env, encoding: "utf8", timeout: 60_000 });

@@ -1,14 +1,20 @@
-import { execFileSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { Etcd3 } from "etcd3";
 
 // Shared with the demo, which is plain JS.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const shared = require("../../../scripts/etcd.js") as {
   freePort(): Promise<number>;
-  spawnEtcd(o: { name: string; dataDir: string; scheme?: string; extraArgs?: string[]; clientOptions?: object }): Promise<{ endpoint: string; stop(): Promise<void> }>;
+  spawnEtcd(o: {
+    name: string;
+    dataDir: string;
+    scheme?: string;
+    extraArgs?: string[];
+    clientOptions?: object;
+  }): Promise<{ endpoint: string; stop(): Promise<void> }>;
 };
 
 export interface EtcdOptions {
@@ -44,7 +50,23 @@ function makeCerts(dir: string): Certs {
   run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=test-ca");
   for (const name of ["server", "client"]) {
     run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${name === "client" ? "root" : "127.0.0.1"}`);
-    run("x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${name}.crt`, "-days", "2", "-extfile", "san.cnf");
+    run(
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      "ca.crt",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-out",
+      `${name}.crt`,
+      "-days",
+      "2",
+      "-extfile",
+      "san.cnf",
+    );
   }
   return { ca: path.join(dir, "ca.crt"), cert: path.join(dir, "client.crt"), key: path.join(dir, "client.key"), dir };
 }
@@ -56,12 +78,26 @@ export async function startEtcd(opts: EtcdOptions = {}): Promise<TestEtcd> {
   const certs = opts.tls ? makeCerts(dataDir) : undefined;
   const extraArgs = ["--listen-metrics-urls", `http://127.0.0.1:${metricsPort}`];
   if (certs) {
-    extraArgs.push("--cert-file", path.join(dataDir, "server.crt"), "--key-file", path.join(dataDir, "server.key"), "--client-cert-auth", "--trusted-ca-file", certs.ca);
+    extraArgs.push(
+      "--cert-file",
+      path.join(dataDir, "server.crt"),
+      "--key-file",
+      path.join(dataDir, "server.key"),
+      "--client-cert-auth",
+      "--trusted-ca-file",
+      certs.ca,
+    );
   }
   const tlsOpts = certs
     ? { credentials: { rootCertificate: fs.readFileSync(certs.ca), certChain: fs.readFileSync(certs.cert), privateKey: fs.readFileSync(certs.key) } }
     : {};
-  const server = await shared.spawnEtcd({ name: "test", dataDir: path.join(dataDir, "data"), scheme: opts.tls ? "https" : "http", extraArgs, clientOptions: tlsOpts });
+  const server = await shared.spawnEtcd({
+    name: "test",
+    dataDir: path.join(dataDir, "data"),
+    scheme: opts.tls ? "https" : "http",
+    extraArgs,
+    clientOptions: tlsOpts,
+  });
   const endpoint = server.endpoint;
   let admin = new Etcd3({ hosts: endpoint, ...tlsOpts });
   if (opts.rootPassword !== undefined) {

@@ -1,18 +1,28 @@
 import assert from "node:assert/strict";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { Range } from "etcd3";
 import { provider } from "../../provider";
 import { closeClient } from "../../provider/datastore/client";
 import { resolveConnection } from "../../provider/datastore/config";
 import { AuthenticationFailedError, PermissionDeniedError, redact, UnreachableError } from "../../provider/datastore/errors";
 import { impl } from "../../provider/impl";
 import { peerKey } from "../../provider/model/codec";
-import { Range } from "etcd3";
-import { freePort, startEtcd, TestEtcd } from "../harness/etcd";
+import { freePort, startEtcd, type TestEtcd } from "../harness/etcd";
 
-const ENV_KEYS = ["ETCD_ENDPOINTS", "ETCD_USERNAME", "ETCD_PASSWORD", "ETCD_CA_CERT_FILE", "ETCD_CERT_FILE", "ETCD_KEY_FILE", "DATASTORE_TYPE", "CALICOCTL_CONFIG", "CALICO_ETCD_TIMEOUT"];
+const ENV_KEYS = [
+  "ETCD_ENDPOINTS",
+  "ETCD_USERNAME",
+  "ETCD_PASSWORD",
+  "ETCD_CA_CERT_FILE",
+  "ETCD_CERT_FILE",
+  "ETCD_KEY_FILE",
+  "DATASTORE_TYPE",
+  "CALICOCTL_CONFIG",
+  "CALICO_ETCD_TIMEOUT",
+];
 function setEnv(vars: Record<string, string>) {
   for (const k of ENV_KEYS) delete process.env[k];
   Object.assign(process.env, vars);
@@ -38,11 +48,17 @@ describe("TLS with client certificates", () => {
   });
   it("fails with the endpoints named when no client certificate is given", async () => {
     setEnv({ ETCD_ENDPOINTS: etcd.endpoint, ETCD_CA_CERT_FILE: etcd.certs!.ca, CALICO_ETCD_TIMEOUT: "2s" });
-    await assert.rejects(provider.read!("tls-peer"), new RegExp(`read failed: cannot reach etcd ${etcd.endpoint.replace(/[.]/g, "\\.")} \\(from environment\\)`));
+    await assert.rejects(
+      provider.read!("tls-peer"),
+      new RegExp(`read failed: cannot reach etcd ${etcd.endpoint.replace(/[.]/g, "\\.")} \\(from environment\\)`),
+    );
   });
   it("reads calicoctl's config file when neither stack config nor environment name endpoints", async () => {
     const file = path.join(etcd.dataDir, "calicoctl.cfg");
-    fs.writeFileSync(file, `apiVersion: projectcalico.org/v3\nkind: CalicoAPIConfig\nmetadata:\nspec:\n  datastoreType: "etcdv3"\n  etcdEndpoints: "${etcd.endpoint}"\n  etcdCACertFile: "${etcd.certs!.ca}"\n  etcdCertFile: "${etcd.certs!.cert}"\n  etcdKeyFile: "${etcd.certs!.key}"\n`);
+    fs.writeFileSync(
+      file,
+      `apiVersion: projectcalico.org/v3\nkind: CalicoAPIConfig\nmetadata:\nspec:\n  datastoreType: "etcdv3"\n  etcdEndpoints: "${etcd.endpoint}"\n  etcdCACertFile: "${etcd.certs!.ca}"\n  etcdCertFile: "${etcd.certs!.cert}"\n  etcdKeyFile: "${etcd.certs!.key}"\n`,
+    );
     setEnv({ CALICOCTL_CONFIG: file });
     assert.equal((await provider.read!("tls-peer")).id, "tls-peer");
   });
@@ -58,7 +74,13 @@ describe("username and password", () => {
   });
   it("works from stack config (configure), which wins over the environment", async () => {
     setEnv({ ETCD_ENDPOINTS: "http://127.0.0.1:1" });
-    await impl.configure({ config: { get: (k: string) => ({ "calico:etcdEndpoints": etcd.endpoint, "calico:etcdUsername": "root", "calico:etcdPassword": password } as Record<string, string>)[k], require: () => "" } });
+    await impl.configure({
+      config: {
+        get: (k: string) =>
+          (({ "calico:etcdEndpoints": etcd.endpoint, "calico:etcdUsername": "root", "calico:etcdPassword": password }) as Record<string, string>)[k],
+        require: () => "",
+      },
+    });
     try {
       await createPeer("auth-peer");
       assert.ok(await etcd.admin.get(peerKey("auth-peer")).string());
@@ -73,7 +95,9 @@ describe("username and password", () => {
       assert.equal(e.name, "AuthenticationFailedError");
       assert.match(
         e.message,
-        new RegExp(`^read failed: etcd ${etcd.endpoint.replace(/[.]/g, "\\.")} \\(from environment\\) refused the credentials of user "root": authentication failed\\. Check the username and password`),
+        new RegExp(
+          `^read failed: etcd ${etcd.endpoint.replace(/[.]/g, "\\.")} \\(from environment\\) refused the credentials of user "root": authentication failed\\. Check the username and password`,
+        ),
       );
       assert.ok(!e.message.includes("wrong-password-123"), e.message);
       return true;
@@ -88,7 +112,10 @@ describe("username and password", () => {
     assert.equal((await provider.read!("auth-peer")).id, "auth-peer", "reading is allowed");
     await assert.rejects(createPeer("denied-peer"), (e: Error) => {
       assert.ok(e instanceof PermissionDeniedError, `${e.name}: ${e.message}`);
-      assert.match(e.message, /^create failed: etcd .* denied user "viewer" permission: its role needs read and write on the prefix \/calico\/resources\/v3\/projectcalico\.org\/bgppeers\//);
+      assert.match(
+        e.message,
+        /^create failed: etcd .* denied user "viewer" permission: its role needs read and write on the prefix \/calico\/resources\/v3\/projectcalico\.org\/bgppeers\//,
+      );
       assert.ok(!e.message.includes("viewer-Pa55"));
       return true;
     });
@@ -101,7 +128,11 @@ describe("connection settings", () => {
     const port = await freePort();
     setEnv({ ETCD_ENDPOINTS: `http://127.0.0.1:${port}`, CALICO_ETCD_TIMEOUT: "1s" });
     const started = Date.now();
-    await assert.rejects(provider.read!("x"), (e: Error) => e instanceof UnreachableError && new RegExp(`read failed: cannot reach etcd http://127\\.0\\.0\\.1:${port} \\(from environment\\)`).test(e.message));
+    await assert.rejects(
+      provider.read!("x"),
+      (e: Error) =>
+        e instanceof UnreachableError && new RegExp(`read failed: cannot reach etcd http://127\\.0\\.0\\.1:${port} \\(from environment\\)`).test(e.message),
+    );
     assert.ok(Date.now() - started < 8000);
   });
   it("redacts every occurrence of the password and of an inline key", () => {
@@ -109,14 +140,19 @@ describe("connection settings", () => {
     assert.equal(redact("a pw-1 b pw-1 c -----KEY----- d", settings), "a *** b *** c *** d");
   });
   it("refuses a non-etcd datastore type", () => {
-    assert.throws(() => resolveConnection({ env: { DATASTORE_TYPE: "kubernetes" } }), /DATASTORE_TYPE is "kubernetes", but BgpPeer manages Calico's etcd v3 datastore only/);
+    assert.throws(
+      () => resolveConnection({ env: { DATASTORE_TYPE: "kubernetes" } }),
+      /DATASTORE_TYPE is "kubernetes", but BgpPeer manages Calico's etcd v3 datastore only/,
+    );
   });
   it("takes stack config over environment over the calicoctl config file", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cfg-"));
     const file = path.join(dir, "calicoctl.cfg");
     fs.writeFileSync(file, "apiVersion: projectcalico.org/v3\nkind: CalicoAPIConfig\nspec:\n  etcdEndpoints: http://file:2379\n");
     const env = { ETCD_ENDPOINTS: "http://env:2379", CALICOCTL_CONFIG: file };
-    assert.deepEqual(resolveConnection({ env, stack: (k) => (k === "calico:etcdEndpoints" ? "http://stack:2379" : undefined) }).endpoints, ["http://stack:2379"]);
+    assert.deepEqual(resolveConnection({ env, stack: (k) => (k === "calico:etcdEndpoints" ? "http://stack:2379" : undefined) }).endpoints, [
+      "http://stack:2379",
+    ]);
     assert.deepEqual(resolveConnection({ env }).endpoints, ["http://env:2379"]);
     assert.deepEqual(resolveConnection({ env: { CALICOCTL_CONFIG: file } }).endpoints, ["http://file:2379"]);
     assert.throws(() => resolveConnection({ env: { CALICOCTL_CONFIG: path.join(dir, "missing.cfg") } }), /does not exist/);

@@ -4,7 +4,7 @@ import { provider } from "../../provider";
 import { closeClient } from "../../provider/datastore/client";
 import { AlreadyExistsError, ConflictError, FilterMissingError, NotFoundError } from "../../provider/datastore/errors";
 import { peerKey } from "../../provider/model/codec";
-import { startEtcd, TestEtcd } from "../harness/etcd";
+import { startEtcd, type TestEtcd } from "../harness/etcd";
 
 let etcd: TestEtcd;
 before(async () => {
@@ -57,7 +57,11 @@ describe("create", () => {
   });
 
   it("adopts with adopt: true, keeping uid and creationTimestamp, writing only if the spec differs", async () => {
-    await etcd.admin.put(peerKey("ext1")).value('{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"ext1","uid":"11111111-2222-4333-8444-555555555555","creationTimestamp":"2020-02-02T02:02:02Z","labels":{"owner":"netops"}},"spec":{"peerIP":"10.0.0.1","asNumber":"64512"}}');
+    await etcd.admin
+      .put(peerKey("ext1"))
+      .value(
+        '{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"ext1","uid":"11111111-2222-4333-8444-555555555555","creationTimestamp":"2020-02-02T02:02:02Z","labels":{"owner":"netops"}},"spec":{"peerIP":"10.0.0.1","asNumber":"64512"}}',
+      );
     const same = await stored("ext1");
     const r1 = await provider.create(await checked({ name: "ext1", peerIP: "10.0.0.1", asNumber: 64512, adopt: true }));
     assert.deepEqual(await stored("ext1"), same, "equal spec: nothing written");
@@ -84,7 +88,9 @@ describe("create", () => {
       return true;
     });
     assert.equal(await revision(), rev);
-    await etcd.admin.put("/calico/resources/v3/projectcalico.org/bgpfilters/export-only").value('{"kind":"BGPFilter","apiVersion":"projectcalico.org/v3","metadata":{"name":"export-only"},"spec":{}}');
+    await etcd.admin
+      .put("/calico/resources/v3/projectcalico.org/bgpfilters/export-only")
+      .value('{"kind":"BGPFilter","apiVersion":"projectcalico.org/v3","metadata":{"name":"export-only"},"spec":{}}');
     await provider.create(await checked({ name: "filtered", peerIP: "10.0.0.2", asNumber: 1, filters: ["export-only"] }));
     assert.deepEqual((await stored("filtered"))!.value.spec.filters, ["export-only"]);
   });
@@ -92,7 +98,11 @@ describe("create", () => {
 
 describe("update", () => {
   it("compares the mod revision, keeps uid, creationTimestamp and every field it does not manage", async () => {
-    await etcd.admin.put(peerKey("upd")).value('{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"upd","uid":"aaaaaaaa-2222-4333-8444-555555555555","generation":7,"creationTimestamp":"2021-01-01T00:00:00Z","labels":{"theirs":"x"},"annotations":{"note":"keep"}},"spec":{"peerIP":"10.1.1.1","asNumber":1,"failureDetectionMode":"BFDIfDirectlyConnected","newerField":[1,2]},"status":{"kept":true}}');
+    await etcd.admin
+      .put(peerKey("upd"))
+      .value(
+        '{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"upd","uid":"aaaaaaaa-2222-4333-8444-555555555555","generation":7,"creationTimestamp":"2021-01-01T00:00:00Z","labels":{"theirs":"x"},"annotations":{"note":"keep"}},"spec":{"peerIP":"10.1.1.1","asNumber":1,"failureDetectionMode":"BFDIfDirectlyConnected","newerField":[1,2]},"status":{"kept":true}}',
+      );
     const created = await provider.create(await checked({ name: "upd", peerIP: "10.1.1.1", asNumber: 1, labels: { mine: "1" }, adopt: true }));
     const news = await checked({ name: "upd", peerIP: "10.1.1.1", asNumber: "0.65000", labels: { mine: "2" }, keepaliveTime: "30s", adopt: true });
     const d = await provider.diff!("upd", created.outs, news);
@@ -120,7 +130,10 @@ describe("update", () => {
     const outside = await stored("conf");
     await assert.rejects(provider.update!("conf", c.outs, await checked({ name: "conf", peerIP: "10.2.2.2", asNumber: 4 })), (e: Error) => {
       assert.ok(e instanceof ConflictError, e.name);
-      assert.match(e.message, /BGPPeer "conf" was changed outside Pulumi: etcd has resourceVersion \d+, state has \d+\. Nothing was written\. Run `pulumi refresh`/);
+      assert.match(
+        e.message,
+        /BGPPeer "conf" was changed outside Pulumi: etcd has resourceVersion \d+, state has \d+\. Nothing was written\. Run `pulumi refresh`/,
+      );
       return true;
     });
     assert.deepEqual(await stored("conf"), outside);
@@ -129,7 +142,10 @@ describe("update", () => {
   it("says so when the peer was deleted outside Pulumi", async () => {
     const c = await provider.create(await checked({ name: "gone", peerIP: "10.3.3.3", asNumber: 2 }));
     await etcd.admin.delete().key(peerKey("gone"));
-    await assert.rejects(provider.update!("gone", c.outs, await checked({ name: "gone", peerIP: "10.3.3.3", asNumber: 5 })), (e: Error) => e instanceof NotFoundError && /was deleted outside Pulumi; nothing was written/.test(e.message));
+    await assert.rejects(
+      provider.update!("gone", c.outs, await checked({ name: "gone", peerIP: "10.3.3.3", asNumber: 5 })),
+      (e: Error) => e instanceof NotFoundError && /was deleted outside Pulumi; nothing was written/.test(e.message),
+    );
     assert.equal(await stored("gone"), undefined);
   });
 });
@@ -153,8 +169,16 @@ describe("read", () => {
   });
 
   it("reads pre-v3.17 values, string and dotted ASNs and HTML-escaped selectors without a diff", async () => {
-    await etcd.admin.put(peerKey("old-style")).value('{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"old-style","uid":"bbbbbbbb-2222-4333-8444-555555555555","creationTimestamp":"2019-06-01T00:00:00Z"},"spec":{"node":"","peerIP":"","asNumber":0,"nodeSelector":"rack == \'r1\' \\u0026\\u0026 has(bgp)","peerSelector":"has(route-reflector)","futureField":true}}');
-    await etcd.admin.put(peerKey("string-asn")).value('{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"string-asn","uid":"cccccccc-2222-4333-8444-555555555555","creationTimestamp":"2019-06-01T00:00:00Z"},"spec":{"peerIP":"2001:DB8::1","asNumber":"1.10","maxRestartTime":"120s"}}');
+    await etcd.admin
+      .put(peerKey("old-style"))
+      .value(
+        '{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"old-style","uid":"bbbbbbbb-2222-4333-8444-555555555555","creationTimestamp":"2019-06-01T00:00:00Z"},"spec":{"node":"","peerIP":"","asNumber":0,"nodeSelector":"rack == \'r1\' \\u0026\\u0026 has(bgp)","peerSelector":"has(route-reflector)","futureField":true}}',
+      );
+    await etcd.admin
+      .put(peerKey("string-asn"))
+      .value(
+        '{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"string-asn","uid":"cccccccc-2222-4333-8444-555555555555","creationTimestamp":"2019-06-01T00:00:00Z"},"spec":{"peerIP":"2001:DB8::1","asNumber":"1.10","maxRestartTime":"120s"}}',
+      );
     const r1 = await provider.read!("old-style");
     const want1 = await checked({ name: "old-style", nodeSelector: "rack=='r1'&&has(bgp)", peerSelector: "has(route-reflector)" });
     assert.deepEqual(await provider.diff!("old-style", r1.props, want1), { changes: false, replaces: [], deleteBeforeReplace: false });
@@ -174,11 +198,19 @@ describe("diff", () => {
   it("reports no change for unchanged inputs and ignores __provider", async () => {
     const inputs = await checked({ name: "nodiff", peerIP: "10.5.5.5", asNumber: 5 });
     const c = await provider.create(inputs);
-    assert.deepEqual(await provider.diff!("nodiff", { ...c.outs, __provider: "old" }, { ...inputs, __provider: "new" }), { changes: false, replaces: [], deleteBeforeReplace: false });
+    assert.deepEqual(await provider.diff!("nodiff", { ...c.outs, __provider: "old" }, { ...inputs, __provider: "new" }), {
+      changes: false,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
   });
   it("replaces only when the Calico name changes", async () => {
     const c = await provider.create(await checked({ name: "ren-a", peerIP: "10.6.6.6", asNumber: 6 }));
-    assert.deepEqual(await provider.diff!("ren-a", c.outs, await checked({ name: "ren-b", peerIP: "10.6.6.6", asNumber: 6 })), { changes: true, replaces: ["name"], deleteBeforeReplace: false });
+    assert.deepEqual(await provider.diff!("ren-a", c.outs, await checked({ name: "ren-b", peerIP: "10.6.6.6", asNumber: 6 })), {
+      changes: true,
+      replaces: ["name"],
+      deleteBeforeReplace: false,
+    });
     assert.deepEqual((await provider.diff!("ren-a", c.outs, await checked({ name: "ren-a", node: "n9", peerIP: "10.6.6.7", asNumber: 7 }))).replaces, []);
   });
 });
@@ -193,8 +225,19 @@ describe("delete", () => {
   it("refuses to delete a different object re-created under the same name", async () => {
     const c = await provider.create(await checked({ name: "recreated", peerIP: "10.8.8.8", asNumber: 8 }));
     await etcd.admin.delete().key(peerKey("recreated"));
-    await etcd.admin.put(peerKey("recreated")).value('{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"recreated","uid":"dddddddd-2222-4333-8444-555555555555","creationTimestamp":"2024-01-01T00:00:00Z"},"spec":{"peerIP":"10.8.8.8","asNumber":8}}');
-    await assert.rejects(provider.delete!("recreated", c.outs), (e: Error) => e instanceof ConflictError && /different object from the one this stack created \(uid dddddddd-2222-4333-8444-555555555555 in etcd, [0-9a-f-]+ in state\).*not deleted/.test(e.message));
+    await etcd.admin
+      .put(peerKey("recreated"))
+      .value(
+        '{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"recreated","uid":"dddddddd-2222-4333-8444-555555555555","creationTimestamp":"2024-01-01T00:00:00Z"},"spec":{"peerIP":"10.8.8.8","asNumber":8}}',
+      );
+    await assert.rejects(
+      provider.delete!("recreated", c.outs),
+      (e: Error) =>
+        e instanceof ConflictError &&
+        /different object from the one this stack created \(uid dddddddd-2222-4333-8444-555555555555 in etcd, [0-9a-f-]+ in state\).*not deleted/.test(
+          e.message,
+        ),
+    );
     assert.ok(await stored("recreated"));
   });
   it("deletes the same object after an out-of-band edit", async () => {

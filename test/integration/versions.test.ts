@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { provider } from "../../provider";
 import { closeClient } from "../../provider/datastore/client";
 import { CLUSTER_INFORMATION_KEY, peerKey } from "../../provider/model/keys";
-import { startEtcd, TestEtcd } from "../harness/etcd";
+import { startEtcd, type TestEtcd } from "../harness/etcd";
 
 /**
  * Calico versions against real etcds that declare them, as calico-node does, in ClusterInformation
@@ -89,7 +89,10 @@ describe("a datastore that declares Calico v3.31.0", { concurrency: false }, () 
     use(v331);
     const olds = (await provider.read!("plain")).props as Record<string, unknown>;
     const rev = await revision(v331);
-    await assert.rejects(provider.update!("plain", olds, await checked({ name: "plain", node: "n1", peerIP: "10.0.0.1", asNumber: 64512, keepaliveTime: "10s" })), /keepaliveTime: is not supported by Calico v3\.31\.0/);
+    await assert.rejects(
+      provider.update!("plain", olds, await checked({ name: "plain", node: "n1", peerIP: "10.0.0.1", asNumber: 64512, keepaliveTime: "10s" })),
+      /keepaliveTime: is not supported by Calico v3\.31\.0/,
+    );
     assert.equal(await revision(v331), rev);
   });
 
@@ -119,21 +122,33 @@ describe("a datastore that declares Calico v3.32.0, and one that declares nothin
 describe("a configured version at check (calico:calicoVersion or CALICO_VERSION)", () => {
   it("refuses at check, so that preview fails, every field the release predates", async () => {
     await withEnv("CALICO_VERSION", "v3.30.1", async () => {
-      const r = await provider.check!({}, { name: "p", peerIP: "10.0.0.1:1179", asNumber: 1, keepaliveTime: "30s", nextHopMode: "Self", reversePeering: "Manual" });
+      const r = await provider.check!(
+        {},
+        { name: "p", peerIP: "10.0.0.1:1179", asNumber: 1, keepaliveTime: "30s", nextHopMode: "Self", reversePeering: "Manual" },
+      );
       assert.deepEqual(
         r.failures?.map((f) => f.property),
         ["nextHopMode", "keepaliveTime", "reversePeering"],
       );
-      assert.match(r.failures![0].reason, /^nextHopMode: is not supported by Calico v3\.30\.1 \(environment variable CALICO_VERSION\): calico-node reads nextHopMode from Calico v3\.30\.2 on/);
+      assert.match(
+        r.failures![0].reason,
+        /^nextHopMode: is not supported by Calico v3\.30\.1 \(environment variable CALICO_VERSION\): calico-node reads nextHopMode from Calico v3\.30\.2 on/,
+      );
     });
     await withEnv("CALICO_VERSION", "v3.15.0", async () => {
       const r = await provider.check!({}, { name: "p", peerIP: "[2001:db8::1]:1179", asNumber: 1 });
-      assert.match(r.failures![0].reason, /^peerIP: "\[2001:db8::1\]:1179" has a port, which Calico v3\.15\.0 \(environment variable CALICO_VERSION\) does not support/);
+      assert.match(
+        r.failures![0].reason,
+        /^peerIP: "\[2001:db8::1\]:1179" has a port, which Calico v3\.15\.0 \(environment variable CALICO_VERSION\) does not support/,
+      );
     });
   });
   it("an unparsable version is a configuration error, not a rule failure", async () => {
     await withEnv("CALICO_VERSION", "latest", async () => {
-      await assert.rejects(provider.check!({}, { name: "p", peerIP: "10.0.0.1", asNumber: 1 }), /environment variable CALICO_VERSION "latest" is not a Calico release: give it as calico-node reports it, for example "v3.31.0"/);
+      await assert.rejects(
+        provider.check!({}, { name: "p", peerIP: "10.0.0.1", asNumber: 1 }),
+        /environment variable CALICO_VERSION "latest" is not a Calico release: give it as calico-node reports it, for example "v3.31.0"/,
+      );
     });
   });
 });

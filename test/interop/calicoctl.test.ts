@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { parse, stringify } from "yaml";
-import { BgpPeer, BgpPeerArgs } from "../../provider";
+import { BgpPeer, type BgpPeerArgs } from "../../provider";
 import { peerKey } from "../../provider/model/codec";
-import { Calicoctl, calicoctlFor } from "../harness/calicoctl";
-import { startEtcd, TestEtcd } from "../harness/etcd";
-import { LocalStack, localStack } from "../harness/pulumi";
+import { type Calicoctl, calicoctlFor } from "../harness/calicoctl";
+import { startEtcd, type TestEtcd } from "../harness/etcd";
+import { type LocalStack, localStack } from "../harness/pulumi";
 
 /**
  * Round trips with the real calicoctl (v3.31, built by scripts/tools.js) on one etcd: peers that
@@ -91,7 +91,12 @@ before(async () => {
   etcd = await startEtcd();
   ctl = calicoctlFor(etcd.endpoint);
   ls = await localStack("interop", program, { ETCD_ENDPOINTS: etcd.endpoint });
-  const filter = (name: string) => ({ apiVersion: "projectcalico.org/v3", kind: "BGPFilter", metadata: { name }, spec: { exportV4: [{ action: "Reject", matchOperator: "In", cidr: "10.0.0.0/8" }] } });
+  const filter = (name: string) => ({
+    apiVersion: "projectcalico.org/v3",
+    kind: "BGPFilter",
+    metadata: { name },
+    spec: { exportV4: [{ action: "Reject", matchOperator: "In", cidr: "10.0.0.0/8" }] },
+  });
   ctl.ok(["create", "-f", "-"], [filter("f1"), filter("f2")].map((d) => stringify(d)).join("---\n"));
 });
 after(async () => {
@@ -265,7 +270,14 @@ describe("calicoctl → ours", { concurrency: false }, () => {
     ctl.ok(["apply", "-f", "-"], applied.map((d) => stringify(d)).join("---\n"));
     const rev = await revision();
     const adopted: Record<string, BgpPeerArgs> = {};
-    for (const d of DOCS) adopted[`adopt-${d.metadata.name}`] = { name: d.metadata.name, ...(d.spec as object), labels: (d.metadata as any).labels, annotations: (d.metadata as any).annotations, adopt: true } as BgpPeerArgs;
+    for (const d of DOCS)
+      adopted[`adopt-${d.metadata.name}`] = {
+        name: d.metadata.name,
+        ...(d.spec as object),
+        labels: (d.metadata as any).labels,
+        annotations: (d.metadata as any).annotations,
+        adopt: true,
+      } as BgpPeerArgs;
     peers = { ...peers, ...adopted };
     const up = await ls.stack.up();
     assert.equal(up.summary.resourceChanges?.create, DOCS.length);

@@ -44,7 +44,20 @@ const SELECTORS_BAD = ["has(", "rack = 'r1'", "&& has(x)", "rack == r1", "has(rr
 /** Field → values, each pool mixing valid and invalid values of the right and wrong JSON types. */
 export const POOLS: Record<string, unknown[]> = {
   // The last string: valid labels, 255 characters in all (Calico checks node against the name regex only).
-  node: ["rack1-host1", "node.example.com", "n1", "Rack1-Host1", "node_1", "-node", "node-", "", "a".repeat(64), `${"a".repeat(63)}.b`, 42, Array(4).fill("a".repeat(63)).join(".")],
+  node: [
+    "rack1-host1",
+    "node.example.com",
+    "n1",
+    "Rack1-Host1",
+    "node_1",
+    "-node",
+    "node-",
+    "",
+    "a".repeat(64),
+    `${"a".repeat(63)}.b`,
+    42,
+    Array(4).fill("a".repeat(63)).join("."),
+  ],
   nodeSelector: [...SELECTORS_OK, ...SELECTORS_BAD, ""],
   peerIP: [
     "10.0.0.1",
@@ -100,7 +113,23 @@ export const POOLS: Record<string, unknown[]> = {
 };
 
 export const METADATA_POOLS: Record<"name" | "labels" | "annotations", unknown[]> = {
-  name: ["peer-1", "rack1-host1.10-0-0-1", "a", "rr.v6", "9peer", "x".repeat(253), "Peer", "-peer", "peer_1", "peer..x", "x".repeat(254), "peer-", ".peer", "a b", ""],
+  name: [
+    "peer-1",
+    "rack1-host1.10-0-0-1",
+    "a",
+    "rr.v6",
+    "9peer",
+    "x".repeat(253),
+    "Peer",
+    "-peer",
+    "peer_1",
+    "peer..x",
+    "x".repeat(254),
+    "peer-",
+    ".peer",
+    "a b",
+    "",
+  ],
   labels: [{ a: "b" }, { "example.com/tier": "rr" }, { rack: "" }, { "Bad Key": "v" }, { k: "-bad" }, { k: "x".repeat(64) }, { "a/b/c": "v" }],
   annotations: [{ note: "any text at all: spaces, <html> & unicode é" }, { "example.com/Owner": "net" }, { "bad key": "v" }, { "": "v" }],
 };

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { RuleError } from "../../provider/model/errors";
-import { CheckOptions, checkInputs } from "../../provider/model/spec";
+import type { RuleError } from "../../provider/model/errors";
+import { type CheckOptions, checkInputs } from "../../provider/model/spec";
 import { parseCalicoVersion } from "../../provider/model/versions";
-import { calicoctlValidate, Result } from "../harness/calicoctl";
-import { generateCorpus, METADATA_POOLS, PeerDoc, pinnedDocs, POOLS, toInputs } from "./corpus";
+import { calicoctlValidate, type Result } from "../harness/calicoctl";
+import { generateCorpus, METADATA_POOLS, type PeerDoc, POOLS, pinnedDocs, toInputs } from "./corpus";
 
 /**
  * Differential validation: every document of a seeded corpus goes through our check and through
@@ -24,13 +24,22 @@ const SIZE = 1200;
  */
 export const DELIBERATE: Array<{ readme: string; matches(f: RuleError): boolean }> = [
   { readme: "asNumber is required on a peerIP peer", matches: (f) => f.property === "asNumber" && /is required for a peerIP peer/.test(f.reason) },
-  { readme: "a peer needs one of peerIP, peerSelector or localWorkloadSelector", matches: (f) => f.property === "peerIP" && /a peer needs one of/.test(f.reason) },
-  { readme: "nextHopMode and reversePeering must be one of their enum values", matches: (f) => ["nextHopMode", "reversePeering"].includes(f.property) && /must be one of/.test(f.reason) },
+  {
+    readme: "a peer needs one of peerIP, peerSelector or localWorkloadSelector",
+    matches: (f) => f.property === "peerIP" && /a peer needs one of/.test(f.reason),
+  },
+  {
+    readme: "nextHopMode and reversePeering must be one of their enum values",
+    matches: (f) => ["nextHopMode", "reversePeering"].includes(f.property) && /must be one of/.test(f.reason),
+  },
   { readme: "negative durations are rejected", matches: (f) => ["maxRestartTime", "keepaliveTime"].includes(f.property) && /is negative/.test(f.reason) },
   { readme: "negative numAllowedLocalASNumbers is rejected", matches: (f) => f.property === "numAllowedLocalASNumbers" && /^-/.test(f.reason) },
   { readme: "localASNumber 0 is rejected", matches: (f) => f.property === "localASNumber" && /^0 is not a usable local AS number/.test(f.reason) },
   { readme: "password.secretKeyRef needs a valid Secret name and key", matches: (f) => /^password\.secretKeyRef\.(name|key)$/.test(f.property) },
-  { readme: "inputs are typed: a string field takes a string, not a number or a boolean", matches: (f) => /expected string, received (number|boolean)/.test(f.reason) },
+  {
+    readme: "inputs are typed: a string field takes a string, not a number or a boolean",
+    matches: (f) => /expected string, received (number|boolean)/.test(f.reason),
+  },
   { readme: "a node name longer than 253 characters is rejected", matches: (f) => f.property === "node" && /is too long by \d+ bytes/.test(f.reason) },
   { readme: "field names are taken as spelled, not matched case-insensitively", matches: (f) => /^is not a BGPPeer input: did you mean \w+\?/.test(f.reason) },
 ];
@@ -90,7 +99,8 @@ function compare(corpus: PeerDoc[], theirs: Result[], opts: CheckOptions): Compa
     const ours = checkInputs(toInputs(doc), opts).failures;
     const calico = theirs[i];
     const message = (calico.stderr + calico.stdout).trim();
-    const show = () => `#${i} ${JSON.stringify(doc.metadata)} ${JSON.stringify(doc.spec)}\n    ours: ${ours.map((f) => `${f.property}: ${f.reason}`).join("; ") || "accepted"}\n    calicoctl: ${message}`;
+    const show = () =>
+      `#${i} ${JSON.stringify(doc.metadata)} ${JSON.stringify(doc.spec)}\n    ours: ${ours.map((f) => `${f.property}: ${f.reason}`).join("; ") || "accepted"}\n    calicoctl: ${message}`;
     if (calico.status !== 0 && !/^failed to (validate|execute command)/.test(message)) c.problems.push(`calicoctl did not run as expected: ${show()}`);
     else if (ours.length === 0 && calico.status === 0) c.tally.bothAccept++;
     else if (ours.length === 0) {
@@ -138,7 +148,10 @@ describe("differential validation against calicoctl validate", () => {
     // The corpus must exercise both outcomes, every field, and every deliberate difference it claims.
     assert.ok(tally.bothAccept > SIZE / 5 && tally.bothReject > SIZE / 5, JSON.stringify(tally));
     for (const f of [...Object.keys(POOLS), ...Object.keys(METADATA_POOLS)]) {
-      assert.ok(corpus.some((d) => f in d.spec || f in d.metadata), `no document sets ${f}`);
+      assert.ok(
+        corpus.some((d) => f in d.spec || f in d.metadata),
+        `no document sets ${f}`,
+      );
     }
     assert.deepEqual([...used].sort(), DELIBERATE.map((d) => d.readme).sort(), "every deliberate difference is hit by the corpus");
     assert.deepEqual([...usedAccepts].sort(), DELIBERATE_ACCEPTS.map((d) => d.readme).sort(), "every difference the other way is hit by the corpus");

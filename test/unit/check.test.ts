@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { checkInputs, specEqual, UNKNOWN } from "../../provider/model/spec";
 import { decodeValue, encodeValue, goJson, PEER_PREFIX } from "../../provider/model/codec";
+import { checkInputs, specEqual, UNKNOWN } from "../../provider/model/spec";
 
 function failures(raw: Record<string, unknown>): string[] {
   const r = checkInputs(raw);
@@ -33,7 +33,10 @@ describe("check: seed model", () => {
     assert.deepEqual(failures({ scope: "node", node: "rack1 host3", peerIP: "10.0.0.2", asNumber: 64512 }), [
       'node: "rack1 host3" is not a valid v1 node name: in seed terms (scope or hostname given), a node name is 1 to 128 characters of [a-zA-Z0-9_.-], the v1 API\'s rule that `calicoctl convert` applies before converting (regex ^[a-zA-Z0-9_.-]{1,128}$)',
     ]);
-    assert.match(failures({ hostname: "__", peerIP: "10.0.0.2", asNumber: 64512 })[0], /^hostname: "__" converts to "" under calico-upgrade's node-name conversion/);
+    assert.match(
+      failures({ hostname: "__", peerIP: "10.0.0.2", asNumber: 64512 })[0],
+      /^hostname: "__" converts to "" under calico-upgrade's node-name conversion/,
+    );
     // v3 terms take the name as it is: no conversion, and the v3 rule.
     assert.match(failures({ name: "p", node: "rack1__host3", peerIP: "10.0.0.2", asNumber: 64512 })[0], /^node: "rack1__host3" is not a valid Calico name/);
   });
@@ -77,7 +80,10 @@ describe("check: v3 rules", () => {
     ];
     for (const [input, re] of cases) {
       const got = failures(input);
-      assert.ok(got.some((g) => re.test(g)), `${JSON.stringify(input)} → ${JSON.stringify(got)} does not match ${re}`);
+      assert.ok(
+        got.some((g) => re.test(g)),
+        `${JSON.stringify(input)} → ${JSON.stringify(got)} does not match ${re}`,
+      );
     }
   });
   it("reports one failure for one bad value, and every bad value at once", () => {
@@ -88,9 +94,16 @@ describe("check: v3 rules", () => {
       failures({ name: "a b", node: 42, peerIP: "10.0.0.1", asNumber: 1, bogus: 1 }).map((f) => f.split(":")[0]),
       ["node", "bogus", "name"],
     );
-    assert.deepEqual(failures({ name: "p", peerIP: true }).map((f) => f.split(":")[0]), ["peerIP"], "no 'peerIP is required' on top of the type error");
+    assert.deepEqual(
+      failures({ name: "p", peerIP: true }).map((f) => f.split(":")[0]),
+      ["peerIP"],
+      "no 'peerIP is required' on top of the type error",
+    );
     // An invalid nextHopMode still conflicts with keepOriginalNextHop, as in Calico.
-    assert.deepEqual(failures({ ...base, keepOriginalNextHop: true, nextHopMode: "auto" }).map((f) => f.split(":")[0]), ["nextHopMode", "keepOriginalNextHop"]);
+    assert.deepEqual(
+      failures({ ...base, keepOriginalNextHop: true, nextHopMode: "auto" }).map((f) => f.split(":")[0]),
+      ["nextHopMode", "keepOriginalNextHop"],
+    );
   });
   it('treats "" as a value where Calico does, and as unset where Calico does', () => {
     assert.match(failures({ ...base, asNumber: "" })[0], /^asNumber: "" is not a valid AS number/);
@@ -102,10 +115,26 @@ describe("check: v3 rules", () => {
   });
   it("never echoes the value of a secret-like field it does not know", () => {
     const got = failures({ ...base, etcdPassword: "hunter2" });
-    assert.ok(got.every((g) => !g.includes("hunter2")), JSON.stringify(got));
+    assert.ok(
+      got.every((g) => !g.includes("hunter2")),
+      JSON.stringify(got),
+    );
   });
   it("normalizes every field but the addresses, which are kept as typed (as calicoctl stores them) and compared by meaning", () => {
-    const a = checkInputs({ name: "p", peerIP: "2001:DB8:0::1", asNumber: "0.64512", maxRestartTime: "120s", keepaliveTime: "30s", reachableBy: "2001:db8:0::fe", ttlSecurity: 1, filters: ["f1"], password: { secretKeyRef: { name: "bgp-secrets", key: "rr" } }, sourceAddress: "None", nextHopMode: "Self", labels: { a: "b" } }).inputs;
+    const a = checkInputs({
+      name: "p",
+      peerIP: "2001:DB8:0::1",
+      asNumber: "0.64512",
+      maxRestartTime: "120s",
+      keepaliveTime: "30s",
+      reachableBy: "2001:db8:0::fe",
+      ttlSecurity: 1,
+      filters: ["f1"],
+      password: { secretKeyRef: { name: "bgp-secrets", key: "rr" } },
+      sourceAddress: "None",
+      nextHopMode: "Self",
+      labels: { a: "b" },
+    }).inputs;
     assert.deepEqual(a, {
       name: "p",
       peerIP: "2001:DB8:0::1",
@@ -158,7 +187,12 @@ describe("check: v3 rules", () => {
 
 describe("codec", () => {
   it("writes exactly calicoctl's bytes for the reference example (§1.3)", () => {
-    const v = encodeValue({ name: "rack001-tor", uid: "1c9a4c2e-5f0b-4d8e-9a57-3e2f6b1d7c40", creationTimestamp: "2024-05-01T12:00:00Z", spec: { node: "rack1-host1", peerIP: "192.168.1.1", asNumber: 63400 } });
+    const v = encodeValue({
+      name: "rack001-tor",
+      uid: "1c9a4c2e-5f0b-4d8e-9a57-3e2f6b1d7c40",
+      creationTimestamp: "2024-05-01T12:00:00Z",
+      spec: { node: "rack1-host1", peerIP: "192.168.1.1", asNumber: 63400 },
+    });
     assert.equal(
       v,
       '{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"rack001-tor","uid":"1c9a4c2e-5f0b-4d8e-9a57-3e2f6b1d7c40","creationTimestamp":"2024-05-01T12:00:00Z"},"spec":{"node":"rack1-host1","peerIP":"192.168.1.1","asNumber":63400}}',
@@ -166,8 +200,17 @@ describe("codec", () => {
   });
   it("HTML-escapes like Go and orders spec fields like the Go struct", () => {
     assert.equal(goJson({ s: "a == 'x' && b < c > d" }), '{"s":"a == \'x\' \\u0026\\u0026 b \\u003c c \\u003e d"}');
-    const v = encodeValue({ name: "p", uid: "u", creationTimestamp: "t", labels: { l: "1" }, spec: { reversePeering: "Manual", peerSelector: "has(a)", nodeSelector: "all()" } });
-    assert.equal(v, '{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"p","uid":"u","creationTimestamp":"t","labels":{"l":"1"}},"spec":{"nodeSelector":"all()","peerSelector":"has(a)","reversePeering":"Manual"}}');
+    const v = encodeValue({
+      name: "p",
+      uid: "u",
+      creationTimestamp: "t",
+      labels: { l: "1" },
+      spec: { reversePeering: "Manual", peerSelector: "has(a)", nodeSelector: "all()" },
+    });
+    assert.equal(
+      v,
+      '{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"p","uid":"u","creationTimestamp":"t","labels":{"l":"1"}},"spec":{"nodeSelector":"all()","peerSelector":"has(a)","reversePeering":"Manual"}}',
+    );
     // The engine hands objects back with sorted keys; Go writes struct fields in declaration order
     // and map keys sorted.
     const w = encodeValue({
@@ -175,27 +218,49 @@ describe("codec", () => {
       uid: "u",
       creationTimestamp: "t",
       labels: { z: "1", a: "2", "Z/x": "3" },
-      annotations: { "é": "1", f: "2" },
+      annotations: { é: "1", f: "2" },
       spec: { peerIP: "10.0.0.1", asNumber: 1, password: { secretKeyRef: { optional: true, key: "k", name: "s" } } as any },
     });
-    assert.equal(w, '{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"p","uid":"u","creationTimestamp":"t","labels":{"Z/x":"3","a":"2","z":"1"},"annotations":{"f":"2","é":"1"}},"spec":{"peerIP":"10.0.0.1","asNumber":1,"password":{"secretKeyRef":{"name":"s","key":"k","optional":true}}}}');
+    assert.equal(
+      w,
+      '{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"p","uid":"u","creationTimestamp":"t","labels":{"Z/x":"3","a":"2","z":"1"},"annotations":{"f":"2","é":"1"}},"spec":{"peerIP":"10.0.0.1","asNumber":1,"password":{"secretKeyRef":{"name":"s","key":"k","optional":true}}}}',
+    );
   });
   it("reads everything Calico ever wrote", () => {
-    const old = decodeValue(PEER_PREFIX + "p", '{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"p","uid":"u","creationTimestamp":"2019-01-01T00:00:00Z"},"spec":{"node":"","peerIP":"","asNumber":0,"nodeSelector":"","peerSelector":"rr == \'true\' \\u0026\\u0026 has(x)"}}');
+    const old = decodeValue(
+      `${PEER_PREFIX}p`,
+      '{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"p","uid":"u","creationTimestamp":"2019-01-01T00:00:00Z"},"spec":{"node":"","peerIP":"","asNumber":0,"nodeSelector":"","peerSelector":"rr == \'true\' \\u0026\\u0026 has(x)"}}',
+    );
     assert.deepEqual(old.spec, { peerSelector: "rr == 'true' && has(x)" });
-    const strs = decodeValue(PEER_PREFIX + "q", '{"metadata":{"name":"q"},"spec":{"peerIP":"2001:DB8::1","asNumber":"1.10","localASNumber":"64512","maxRestartTime":"120s","enterpriseField":{"x":1}}}');
+    const strs = decodeValue(
+      `${PEER_PREFIX}q`,
+      '{"metadata":{"name":"q"},"spec":{"peerIP":"2001:DB8::1","asNumber":"1.10","localASNumber":"64512","maxRestartTime":"120s","enterpriseField":{"x":1}}}',
+    );
     assert.deepEqual(strs.spec, { peerIP: "2001:db8::1", asNumber: 65546, localASNumber: 64512, maxRestartTime: "2m0s" });
     assert.deepEqual((strs.raw.spec as Record<string, unknown>).enterpriseField, { x: 1 });
   });
   it("refuses values Calico itself cannot parse, naming the key", () => {
-    assert.throws(() => decodeValue(PEER_PREFIX + "bad", "{not json"), /bgppeers\/bad is not a BGPPeer Calico can read.*calico-node ignores it/);
-    assert.throws(() => decodeValue(PEER_PREFIX + "bad", '{"spec":{"asNumber":"abc"}}'), /asNumber/);
-    assert.throws(() => decodeValue(PEER_PREFIX + "bad", '{"spec":{"ttlSecurity":300}}'), /ttlSecurity/);
-    assert.throws(() => decodeValue(PEER_PREFIX + "bad", '{"metadata":{"creationTimestamp":"yesterday"},"spec":{}}'), /RFC 3339/);
+    assert.throws(() => decodeValue(`${PEER_PREFIX}bad`, "{not json"), /bgppeers\/bad is not a BGPPeer Calico can read.*calico-node ignores it/);
+    assert.throws(() => decodeValue(`${PEER_PREFIX}bad`, '{"spec":{"asNumber":"abc"}}'), /asNumber/);
+    assert.throws(() => decodeValue(`${PEER_PREFIX}bad`, '{"spec":{"ttlSecurity":300}}'), /ttlSecurity/);
+    assert.throws(() => decodeValue(`${PEER_PREFIX}bad`, '{"metadata":{"creationTimestamp":"yesterday"},"spec":{}}'), /RFC 3339/);
   });
   it("keeps unknown fields on write-back", () => {
-    const stored = decodeValue(PEER_PREFIX + "p", '{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"p","uid":"u","generation":3,"creationTimestamp":"2020-01-01T00:00:00Z","labels":{"mine":"1","theirs":"2"}},"spec":{"peerIP":"1.1.1.1","asNumber":1,"failureDetectionMode":"BFDIfDirectlyConnected"},"status":{"x":1}}');
-    const v = encodeValue({ name: "p", uid: "u", creationTimestamp: "2020-01-01T00:00:00Z", labels: { theirs: "2", mine: "9" }, spec: { peerIP: "1.1.1.2", asNumber: 2 }, base: stored.raw });
-    assert.equal(v, '{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"p","uid":"u","generation":3,"creationTimestamp":"2020-01-01T00:00:00Z","labels":{"mine":"9","theirs":"2"}},"spec":{"peerIP":"1.1.1.2","asNumber":2,"failureDetectionMode":"BFDIfDirectlyConnected"},"status":{"x":1}}');
+    const stored = decodeValue(
+      `${PEER_PREFIX}p`,
+      '{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"p","uid":"u","generation":3,"creationTimestamp":"2020-01-01T00:00:00Z","labels":{"mine":"1","theirs":"2"}},"spec":{"peerIP":"1.1.1.1","asNumber":1,"failureDetectionMode":"BFDIfDirectlyConnected"},"status":{"x":1}}',
+    );
+    const v = encodeValue({
+      name: "p",
+      uid: "u",
+      creationTimestamp: "2020-01-01T00:00:00Z",
+      labels: { theirs: "2", mine: "9" },
+      spec: { peerIP: "1.1.1.2", asNumber: 2 },
+      base: stored.raw,
+    });
+    assert.equal(
+      v,
+      '{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"p","uid":"u","generation":3,"creationTimestamp":"2020-01-01T00:00:00Z","labels":{"mine":"9","theirs":"2"}},"spec":{"peerIP":"1.1.1.2","asNumber":2,"failureDetectionMode":"BFDIfDirectlyConnected"},"status":{"x":1}}',
+    );
   });
 });

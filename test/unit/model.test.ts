@@ -3,10 +3,9 @@ import { describe, it } from "node:test";
 import { parseAsn } from "../../provider/model/asn";
 import { formatDuration, normalizeDuration, parseDuration } from "../../provider/model/duration";
 import { RuleError } from "../../provider/model/errors";
-import { formatPeerIP, parsePeerIP } from "../../provider/model/ip";
+import { formatPeerIP, parseIP, parsePeerIP } from "../../provider/model/ip";
 import { checkName, convertNodeName, convertV1NodeName, ipToName } from "../../provider/model/names";
 import { canonicalSelector } from "../../provider/model/selector";
-import { parseIP } from "../../provider/model/ip";
 
 function ruleError(fn: () => unknown): RuleError {
   try {
@@ -78,7 +77,18 @@ describe("peerIP (processIPPort)", () => {
     assert.equal(ok("::ffff:10.0.0.1"), "10.0.0.1");
   });
   it("rejects Calico's invalid forms", () => {
-    for (const bad of ["[2001:db8::1]", "1.2.3.4:", ":179", "1.2.3.4:0", "1.2.3.4:65536", "192.168.0.330:170", "010.1.1.1", "fe80::1%eth0", "1a2b3c4:179", "host.example"]) {
+    for (const bad of [
+      "[2001:db8::1]",
+      "1.2.3.4:",
+      ":179",
+      "1.2.3.4:0",
+      "1.2.3.4:65536",
+      "192.168.0.330:170",
+      "010.1.1.1",
+      "fe80::1%eth0",
+      "1a2b3c4:179",
+      "host.example",
+    ]) {
       const e = ruleError(() => parsePeerIP("peerIP", bad));
       assert.equal(e.property, "peerIP");
       assert.ok(e.reason.includes(JSON.stringify(bad)), e.reason);
@@ -146,13 +156,24 @@ describe("v1 node-name conversion (calico-upgrade, calicoctl convert)", () => {
     assert.equal(convertV1NodeName("node", "rack1__host3"), "rack1-host3");
     assert.equal(convertV1NodeName("node", "Rack1.-Host1"), "rack1.host1");
     for (const bad of ["abc$$def", "a b", "a/b", "", "x".repeat(129), "höst"]) {
-      assert.match(ruleError(() => convertV1NodeName("node", bad)).reason, /is not a valid v1 node name: .*1 to 128 characters of \[a-zA-Z0-9_.-\]/, JSON.stringify(bad));
+      assert.match(
+        ruleError(() => convertV1NodeName("node", bad)).reason,
+        /is not a valid v1 node name: .*1 to 128 characters of \[a-zA-Z0-9_.-\]/,
+        JSON.stringify(bad),
+      );
     }
     assert.equal(convertV1NodeName("node", "x".repeat(128)), "x".repeat(128));
-    for (const [bad, to] of [["___", ""], ["-.-", ""], ["_", ""]]) {
+    for (const [bad, to] of [
+      ["___", ""],
+      ["-.-", ""],
+      ["_", ""],
+    ]) {
       const e = ruleError(() => convertV1NodeName("hostname", bad));
       assert.equal(e.property, "hostname");
-      assert.equal(e.reason, `${JSON.stringify(bad)} converts to ${JSON.stringify(to)} under calico-upgrade's node-name conversion, which is not a valid Calico node name, so \`calicoctl convert\` refuses it too`);
+      assert.equal(
+        e.reason,
+        `${JSON.stringify(bad)} converts to ${JSON.stringify(to)} under calico-upgrade's node-name conversion, which is not a valid Calico node name, so \`calicoctl convert\` refuses it too`,
+      );
     }
   });
 });
@@ -166,10 +187,26 @@ describe("selectors (libcalico-go selector parser)", () => {
     assert.equal(canonicalSelector("s", ""), "all()");
     assert.equal(canonicalSelector("s", "all()"), "all()");
     assert.equal(canonicalSelector("s", "global()"), "global()");
-    assert.equal(canonicalSelector("s", "rack starts with 'r1' || rack ends with \"9\" || x contains 'y' || z not in {}"), '(rack starts with "r1" || rack ends with "9" || x contains "y" || z not in {})');
+    assert.equal(
+      canonicalSelector("s", "rack starts with 'r1' || rack ends with \"9\" || x contains 'y' || z not in {}"),
+      '(rack starts with "r1" || rack ends with "9" || x contains "y" || z not in {})',
+    );
   });
   it("rejects what Calico's parser rejects", () => {
-    for (const bad of ["a", "a = 'x'", "a == x", "a == 'x", "has(", "has(a", "(a == 'x'", "a == 'x' &", "a == 'x' b == 'y'", "a in {'x'", "a foo 'x'", "$x == 'y'"]) {
+    for (const bad of [
+      "a",
+      "a = 'x'",
+      "a == x",
+      "a == 'x",
+      "has(",
+      "has(a",
+      "(a == 'x'",
+      "a == 'x' &",
+      "a == 'x' b == 'y'",
+      "a in {'x'",
+      "a foo 'x'",
+      "$x == 'y'",
+    ]) {
       const e = ruleError(() => canonicalSelector("peerSelector", bad));
       assert.equal(e.property, "peerSelector");
       assert.match(e.reason, /is not a valid Calico selector/);

@@ -11,7 +11,10 @@ describe("BgpPeer construction", () => {
         assert.match(e.message, /^BgpPeer "legacy": the `import` resource option cannot work for BgpPeer, a Pulumi dynamic resource \(pulumi\/pulumi#16175\)/);
         assert.match(e.message, /and neither can `pulumi import`/);
         assert.match(e.message, /peer "rack001-tor" under management, remove `import`/);
-        assert.match(e.message, /set `adopt: true`: the next `pulumi up` takes it over, keeps its uid and creationTimestamp, and writes only if the spec differs\.$/);
+        assert.match(
+          e.message,
+          /set `adopt: true`: the next `pulumi up` takes it over, keeps its uid and creationTimestamp, and writes only if the spec differs\.$/,
+        );
         return true;
       },
     );
