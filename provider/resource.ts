@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import type { PeerSpec, SecretKeyRef, SpecInputs } from "./model/fields";
+import { type PeerSpec, type SecretKeyRef, SPEC_FIELDS, type SpecInputs } from "./model/fields";
 import { PEER_PREFIX } from "./model/keys";
 import { usesSeedTerms } from "./model/seed";
 import * as shim from "./shim";
@@ -81,6 +81,8 @@ export class BgpPeer extends pulumi.CustomResource {
     if (opts?.import !== undefined) throw new Error(importRefusal(name, opts.import));
     const props: Record<string, unknown> = {};
     for (const k of OUTPUTS) props[k] = undefined;
+    // A peer read with get (an id given) has all its spec as outputs: nothing in args says which.
+    if (opts?.id !== undefined) for (const k of [...SPEC_FIELDS, "labels", "annotations"]) props[k] = undefined;
     Object.assign(props, args);
     // Without a name, a seed-model peer gets calico-upgrade's name (derived in check); any other the resource name.
     props.name = args.name ?? (usesSeedTerms(args) ? undefined : name);

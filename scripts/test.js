@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: makes sure the real parts are present (etcd, the Pulumi CLI, calicoctl), building or
 // installing what is missing, then runs every compiled test file with Node's test runner. A
-// missing part fails the run loudly; no test skips itself.
+// missing part fails the run loudly; no test skips itself. `npm run test:unit` and
+// `npm run test:integration` run one group, with only the parts it needs.
 "use strict";
 const { execFileSync, spawnSync } = require("node:child_process");
 const fs = require("node:fs");
@@ -10,18 +11,24 @@ const path = require("node:path");
 const tools = require("./tools");
 
 const root = path.resolve(__dirname, "..");
+// `node scripts/test.js [PART...]` runs the test files whose path contains a PART (all without one).
+// Only the real parts those files use are made present: unit tests need none, integration tests
+// etcd, the rest etcd, the Pulumi CLI and calicoctl too.
+const only = process.argv.slice(2);
+const needs = (group) => only.length === 0 || only.some((o) => o.startsWith(group) || !/^(unit|integration)/.test(o));
 try {
-  tools.ensureEtcd();
-  const pulumiBin = tools.ensurePulumi();
-  const calicoctl = tools.ensureCalicoctl();
-  process.env.PATH = `${pulumiBin}${path.delimiter}${process.env.PATH}`;
-  process.env.CALICOCTL = calicoctl;
-  // The package as a user installs it, packed once before any test starts: packing runs `prepare`,
-  // which rebuilds dist/provider, and tests running alongside load it.
-  const packDir = fs.mkdtempSync(path.join(os.tmpdir(), "bgppeer-pack-"));
-  const name = execFileSync("npm", ["pack", "--silent", "--pack-destination", packDir], { cwd: root, encoding: "utf8" }).trim().split("\n").pop();
-  process.env.BGPPEER_TARBALL = path.join(packDir, name);
-  process.on("exit", () => fs.rmSync(packDir, { recursive: true, force: true }));
+  if (needs("integration") || needs("e2e")) tools.ensureEtcd();
+  if (needs("e2e")) {
+    const pulumiBin = tools.ensurePulumi();
+    process.env.PATH = `${pulumiBin}${path.delimiter}${process.env.PATH}`;
+    process.env.CALICOCTL = tools.ensureCalicoctl();
+    // The package as a user installs it, packed once before any test starts: packing runs `prepare`,
+    // which rebuilds dist/provider, and tests running alongside load it.
+    const packDir = fs.mkdtempSync(path.join(os.tmpdir(), "bgppeer-pack-"));
+    const name = execFileSync("npm", ["pack", "--silent", "--pack-destination", packDir], { cwd: root, encoding: "utf8" }).trim().split("\n").pop();
+    process.env.BGPPEER_TARBALL = path.join(packDir, name);
+    process.on("exit", () => fs.rmSync(packDir, { recursive: true, force: true }));
+  }
 } catch (e) {
   console.error(`error: ${e.message}`);
   process.exit(1);
@@ -33,7 +40,6 @@ function find(dir) {
     return d.isDirectory() ? find(p) : p.endsWith(".test.js") ? [p] : [];
   });
 }
-const only = process.argv.slice(2);
 const files = find(path.join(root, "dist/test")).filter((f) => only.length === 0 || only.some((o) => f.includes(o)));
 if (files.length === 0) {
   console.error("error: no test files found; run `npm run build` first");

@@ -29,8 +29,3 @@ export function parseAsn(field: string, value: unknown): number {
   }
   throw new RuleError(field, `${show(value)} is not a valid AS number: expected a number or a string`);
 }
-
-/** Dotted notation ("asdot+") for display, as operators usually write 4-byte ASNs. */
-export function formatAsnDotted(asn: number): string {
-  return asn > 65535 ? `${Math.floor(asn / 65536)}.${asn % 65536}` : String(asn);
-}

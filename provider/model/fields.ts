@@ -6,8 +6,8 @@
 // doc comments below. Free of dependencies, because the user's program loads it.
 
 /** Calico's int32 bounds (the Go type of numAllowedLocalASNumbers and of the CRD's integers). */
-export const INT32_MAX = 2147483647;
-export const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+const INT32_MIN = -2147483648;
 
 /**
  * How a field is typed, checked and decoded:
@@ -109,7 +109,3 @@ type ValueOf<D, M> = D extends { kind: "enum"; values: readonly (infer V)[] } ? 
 export type PeerSpec = { -readonly [K in keyof typeof FIELDS]?: ValueOf<(typeof FIELDS)[K], KindValue> };
 /** The spec fields as a program gives them. */
 export type SpecInputs = { -readonly [K in keyof typeof FIELDS]?: ValueOf<(typeof FIELDS)[K], KindInput> };
-
-export function fieldDef(f: SpecField): FieldDef {
-  return FIELDS[f];
-}

@@ -226,6 +226,24 @@ describe("a TypeScript project with Pulumi's template tsconfig (TypeScript 5.9),
     p.ok(["preview", "--expect-no-changes"]);
   });
 
+  it("BgpPeer.get reads a peer the stack does not manage, and leaving it out of the program does not delete it", async () => {
+    await etcdA.admin
+      .put(peerKey("external-rr"))
+      .value(
+        '{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"external-rr","uid":"aaaaaaaa-2222-4333-8444-555555555555","creationTimestamp":"2021-01-01T00:00:00Z"},"spec":{"peerIP":"10.8.0.1","asNumber":65008}}',
+      );
+    const before = await etcdA.admin.get(peerKey("external-rr")).string();
+    p.write("index.ts", program(64513, `export const externalAsn = BgpPeer.get("external", "external-rr").asNumber;`));
+    const rev = await revision(etcdA);
+    p.ok(["up", "--yes"]);
+    assert.equal(p.ok(["stack", "output", "externalAsn"]).trim(), "65008");
+    assert.equal(await revision(etcdA), rev, "reading writes nothing");
+    p.write("index.ts", program(64513));
+    p.ok(["up", "--yes"]);
+    assert.equal(await etcdA.admin.get(peerKey("external-rr")).string(), before, "a peer read with get is never deleted");
+    await etcdA.admin.delete().key(peerKey("external-rr"));
+  });
+
   it("the exported provider works from a script in another directory", async () => {
     const script = `const { provider } = require(${JSON.stringify(path.join(p.dir, "node_modules/pulumi-calico-bgppeer"))});
 (async () => {
