@@ -78,6 +78,12 @@ async function rpcsPerOp(etcd: TestEtcd): Promise<string> {
   await measure("update (BgpPeer)", async () => (outs = (await impl.update("rpc-peer", outs, { ...inputs, asNumber: 64513 })).outs as PeerOutputs));
   await measure("adopt, spec equal (BgpPeer)", () => impl.create({ ...inputs, asNumber: 64513, adopt: true }));
   await measure("delete (BgpPeer)", () => impl.delete("rpc-peer", outs));
+  // A field newer than Calico v3.0 makes the first write of a provider process read the cluster's
+  // release from ClusterInformation; later writes in the process reuse it.
+  const newer = await checked({ name: "rpc-newer", peerIP: "10.0.0.2", asNumber: 64512, maxRestartTime: "2m" });
+  let newerOuts!: PeerOutputs;
+  await measure("create, a v3.20 field, first write of the process", async () => (newerOuts = (await impl.create(newer)).outs as PeerOutputs));
+  await measure("update, a v3.20 field, later write", () => impl.update("rpc-newer", newerOuts, { ...newer, maxRestartTime: "3m" }));
 
   const ctl = calicoctlFor(etcd.endpoint);
   const doc = (asNumber: number) =>

@@ -58,17 +58,21 @@ const TYPE = "pulumi-nodejs:dynamic/calico:BgpPeer";
  */
 // The spec outputs, from the field table, merged into the class's type.
 export interface BgpPeer extends BgpPeerSpecOutputs {}
-// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: see above.
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface only declares the spec outputs, which the engine sets.
 export class BgpPeer extends pulumi.CustomResource {
-  // Spec fields (BgpPeerSpecOutputs, merged in below), labels, annotations and adopt are set
+  // Spec fields (BgpPeerSpecOutputs, merged in above), labels, annotations and adopt are set
   // (normalized, as stored) only when given in args.
   /** The Calico name (metadata.name), also the resource's id. */
   declare readonly name: pulumi.Output<string>;
   /** Only the labels this resource manages; others on the object are left alone. */
   declare readonly labels?: pulumi.Output<Record<string, string>>;
+  /** Only the annotations this resource manages; others on the object are left alone. */
   declare readonly annotations?: pulumi.Output<Record<string, string>>;
+  /** True when the peer was (or may be) taken over from another writer. */
   declare readonly adopt?: pulumi.Output<boolean>;
+  /** metadata.uid: set at create (kept when adopted), as calicoctl sets it. */
   declare readonly uid: pulumi.Output<string>;
+  /** metadata.creationTimestamp (RFC 3339, UTC): set at create, kept when adopted. */
   declare readonly creationTimestamp: pulumi.Output<string>;
   /** etcd's mod revision of the key, as Calico reports resourceVersion. */
   declare readonly resourceVersion: pulumi.Output<string>;
