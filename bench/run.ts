@@ -15,6 +15,7 @@ import { stringify } from "yaml";
 import { closeClient } from "../provider/datastore/client";
 import { impl, type PeerOutputs } from "../provider/impl";
 import { peerKey } from "../provider/model/codec";
+import { checkInputs } from "../provider/model/spec";
 import { calicoctlFor } from "../test/harness/calicoctl";
 import { startEtcd, type TestEtcd } from "../test/harness/etcd";
 import { processes } from "../test/harness/procs";
@@ -326,18 +327,57 @@ async function fleet(etcd: TestEtcd, sizes: number[], pulumiRoot: string, engine
   return `${markdownTable(timeRows)}\n\nCPU time of each process, summed over the step (from /proc; 2 cores are shared by all three):\n\n${markdownTable(cpuRows)}\n\n${markdownTable(other)}`;
 }
 
+/**
+ * 7. What check costs on the largest inputs it accepts, and on a few it refuses early: every size
+ * is bounded, so no input makes check slow (pulumi preview runs it for every peer).
+ */
+function checkCost(iterations: number): string {
+  const peer = { name: "p", peerIP: "10.0.0.1", asNumber: 64512 };
+  const cases: Array<[string, Record<string, unknown>]> = [
+    ["a plain node peer", { ...peer, node: "rack1-host1" }],
+    ["selector of 4,087 characters (409 clauses)", { ...peer, nodeSelector: `${"has(a) && ".repeat(408)}has(bb)` }],
+    ["selector nested 256 deep", { ...peer, nodeSelector: `${"(".repeat(256)}has(a)${")".repeat(256)}` }],
+    ["peerIP of 64 characters", { name: "p", peerIP: `10.0.0.1:${"0".repeat(52)}179`, asNumber: 64512 }],
+    ["127 filters", { ...peer, filters: Array.from({ length: 127 }, (_, i) => `filter-${i}`) }],
+    ["annotations: 256 KiB of NULs, 1.5 MB as JSON", { ...peer, annotations: { note: "\u0000".repeat(261_400) } }],
+    [
+      "64 labels of 63+63 characters",
+      { ...peer, labels: Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`k${i}${"a".repeat(60)}`, "v".repeat(63)])) },
+    ],
+    ["refused: selector of 10,000 clauses", { ...peer, nodeSelector: Array.from({ length: 10_000 }, (_, i) => `has(l${i})`).join(" && ") }],
+    ["refused: peerIP of 640 digits", { ...peer, peerIP: "1".repeat(640) }],
+    ["refused: hostname of 160,000 characters", { scope: "node", hostname: `${"a".repeat(160_000)}$`, peerIP: "10.0.0.1", asNumber: 1 }],
+    ["refused: parentheses nested 5,000 deep", { ...peer, nodeSelector: `${"(".repeat(5000)}has(a)${")".repeat(5000)}` }],
+  ];
+  const rows: string[][] = [["input", "verdict", "median ms", "max ms"]];
+  for (const [label, raw] of cases) {
+    const times: number[] = [];
+    let verdict = "";
+    for (let i = 0; i < iterations; i++) {
+      const t = process.hrtime.bigint();
+      const r = checkInputs(raw);
+      times.push(Number(process.hrtime.bigint() - t) / 1e6);
+      verdict = r.inputs ? "accepted" : `refused (${r.failures[0].property})`;
+    }
+    rows.push([label, verdict, fmt(quantile(times, 0.5), 3), fmt(Math.max(...times), 3)]);
+  }
+  return markdownTable(rows);
+}
+
 async function main() {
   const { values } = parseArgs({
     options: {
       sizes: { type: "string", default: "100,1000,3000" },
       iterations: { type: "string", default: "300" },
-      only: { type: "string", default: "rpc,latency,fleet" },
+      only: { type: "string", default: "rpc,latency,fleet,check" },
       "engine-profiles": { type: "string" },
     },
   });
   const only = new Set(values.only!.split(","));
   const sizes = values.sizes!.split(",").map(Number);
   const iterations = Number(values.iterations);
+  if (only.has("check")) console.log(`## 7. check on the largest inputs (${iterations} runs each)\n\n${checkCost(iterations)}\n`);
+  if (![...only].some((o) => o !== "check")) return;
   tools.ensureEtcd();
   const pulumiBin: string = tools.ensurePulumi();
   process.env.CALICOCTL = tools.ensureCalicoctl();

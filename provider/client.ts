@@ -1,10 +1,18 @@
 import { randomUUID } from "node:crypto";
 import { getClient } from "./datastore/client";
 import { type ConnectionSettings, configuredCalicoVersion, describe, resolveConnection } from "./datastore/config";
-import { AlreadyExistsError, ConflictError, FilterMissingError, NotFoundError, UnsupportedFieldError, wrapTransport } from "./datastore/errors";
+import {
+  AlreadyExistsError,
+  ConflictError,
+  FilterMissingError,
+  InvalidInputError,
+  NotFoundError,
+  UnsupportedFieldError,
+  wrapTransport,
+} from "./datastore/errors";
 import { createPeer, deletePeer, getClusterCalicoVersion, getPeer, type StoredKV, updatePeer } from "./datastore/store";
 import { decodeValue, encodeValue, nowTimestamp, OWN_METADATA_KEYS, peerKey, type StoredPeer } from "./model/codec";
-import { type PeerInputs, pickSpec, SPEC_FIELDS, specEqual } from "./model/spec";
+import { checkInputs, containsUnknown, type PeerInputs, pickSpec, SPEC_FIELDS, specEqual } from "./model/spec";
 import { type CalicoVersion, fieldsTooNew, parseCalicoVersion, usesVersionedFields } from "./model/versions";
 
 /**
@@ -216,8 +224,26 @@ async function adopt(inputs: PeerInputs, kv: StoredKV): Promise<PeerOutputs> {
   return outputsFrom(decodeValue(peerKey(inputs.name), value), res.revision, managed);
 }
 
+/**
+ * Every write runs the rules again on what it is about to write: the engine calls check first, but
+ * a script driving the exported provider directly may not, and a value still unknown at preview
+ * (the engine's placeholder string) would otherwise pass every rule.
+ */
+function assertWritable(inputs: PeerInputs): void {
+  const { __provider, ...rest } = inputs as PeerInputs & { __provider?: unknown };
+  const unknown = Object.keys(rest).filter((k) => containsUnknown((rest as Record<string, unknown>)[k]));
+  if (unknown.length) {
+    throw new InvalidInputError(
+      `BGPPeer "${inputs.name}": ${unknown.join(", ")} is still unknown (Pulumi's placeholder for a value known only after an up); nothing was written.`,
+    );
+  }
+  const { failures } = checkInputs(rest);
+  if (failures.length) throw new InvalidInputError(`BGPPeer "${inputs.name}": ${failures.map((f) => f.message).join("; ")}; nothing was written.`);
+}
+
 /** Create: If(Version(key) == 0) Put with a new uid and creationTimestamp; an existing peer only with adopt. */
 export async function createObject(inputs: PeerInputs): Promise<PeerOutputs> {
+  assertWritable(inputs);
   await refuseFieldsTooNew(inputs);
   const meta = { uid: randomUUID(), creationTimestamp: nowTimestamp() };
   const value = desiredValue(inputs, meta, undefined);
@@ -241,6 +267,7 @@ export async function readObject(name: string, managed: Managed): Promise<PeerOu
 
 /** Update: If(Mod(key) == resourceVersion) Put, keeping uid, creationTimestamp and everything unmanaged. */
 export async function updateObject(olds: PeerOutputs, inputs: PeerInputs): Promise<PeerOutputs> {
+  assertWritable(inputs);
   await refuseFieldsTooNew(inputs);
   const value = desiredValue(inputs, olds, olds.preserved);
   const res = await withClient("update", (c) => updatePeer(c, inputs.name, value, olds.resourceVersion, inputs.filters ?? []));

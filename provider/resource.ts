@@ -83,6 +83,7 @@ export class BgpPeer extends pulumi.CustomResource {
     // The engine's import sends the provider no state, so a dynamic provider cannot serve it
     // (pulumi/pulumi#16175, #3550): it would fail later with "Cannot read properties of undefined".
     if (opts?.import !== undefined) throw new Error(importRefusal(name, opts.import));
+    refusePlaintextSecrets();
     const props: Record<string, unknown> = {};
     for (const k of OUTPUTS) props[k] = undefined;
     // A peer read with get (an id given) has all its spec as outputs: nothing in args says which.
@@ -119,6 +120,27 @@ export class BgpPeer extends pulumi.CustomResource {
     }
     return k;
   }
+}
+
+/** Stack config that holds key material, which Pulumi must keep encrypted. */
+const SECRET_CONFIG = ["calico:etcdPassword", "calico:etcdKey"];
+let secretsChecked = false;
+
+/**
+ * The engine records stack config in state as the default provider's inputs, in plain text unless
+ * the value was set with --secret. Refused here, before the first BgpPeer registers (and with it
+ * that provider), so no key material reaches state or its backups.
+ */
+function refusePlaintextSecrets(): void {
+  if (secretsChecked) return;
+  const runtime = pulumi.runtime as unknown as { getConfig(k: string): string | undefined; isConfigSecret?(k: string): boolean };
+  const plain = SECRET_CONFIG.filter((k) => runtime.getConfig(k) !== undefined && runtime.isConfigSecret?.(k) === false);
+  if (plain.length) {
+    throw new Error(
+      `${plain.join(" and ")} ${plain.length > 1 ? "are" : "is"} set in plain text: Pulumi would store ${plain.length > 1 ? "them" : "it"} unencrypted in state. Set ${plain.length > 1 ? "them" : "it"} again as a secret: ${plain.map((k) => `pulumi config set --secret ${k} <value>`).join(", ")}.`,
+    );
+  }
+  secretsChecked = true;
 }
 
 /** What to do instead of Pulumi's import, which cannot work for a dynamic resource. */

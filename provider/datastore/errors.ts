@@ -33,6 +33,8 @@ export class UnreachableError extends DatastoreError {}
 export class AuthenticationFailedError extends DatastoreError {}
 /** The credentials work, but their etcd role may not do this operation on this key. */
 export class PermissionDeniedError extends DatastoreError {}
+/** Inputs that did not come through check, or still hold a value unknown at preview; nothing was written. */
+export class InvalidInputError extends DatastoreError {}
 /** A BGPPeer field the cluster's Calico release does not have; nothing was written. */
 export class UnsupportedFieldError extends DatastoreError {}
 

@@ -54,6 +54,11 @@ function orderKeys(o: Json, order: readonly string[]): Json {
   return out;
 }
 
+/** etcd's default --max-request-bytes: a Put larger than this fails. */
+export const ETCD_MAX_REQUEST_BYTES = 1572864;
+/** What a peer's value may take of it: the rest is the key, the metadata, and the request itself. */
+export const ETCD_MAX_VALUE_BYTES = ETCD_MAX_REQUEST_BYTES - 4096;
+
 /**
  * Go's json.Marshal output: compact, and HTML-escaped (<, >, & as \u003c, \u003e, \u0026; also
  * U+2028 and U+2029). Those characters only occur inside strings in JSON text, so a textual

@@ -32,6 +32,10 @@ export interface FieldDef {
   decodeMin?: number;
   /** The first Calico release whose calico-node reads the field. */
   since: string;
+  /** At most this many characters: Calico's CRD limit (v3.32.1), which also bounds what check costs. */
+  maxLength?: number;
+  /** At most this many (distinct) items. */
+  maxItems?: number;
 }
 
 /** In Go field order, which is the order Calico writes them. */
@@ -39,18 +43,18 @@ export const FIELDS = {
   /** The Calico node that peers (a DNS-1123 subdomain). Without node and nodeSelector the peer is global. Not with nodeSelector. */
   node: { kind: "name", since: "v3.0.0" },
   /** A Calico selector of the local nodes that get this peering, e.g. "has(route-reflector)". Not with node. */
-  nodeSelector: { kind: "selector", since: "v3.3.0" },
+  nodeSelector: { kind: "selector", maxLength: 4096, since: "v3.3.0" },
   /**
    * IPv4 or IPv6, optionally with a port: "a.b.c.d:port" or "[v6]:port". Stored as typed, as
    * calicoctl stores it (in seed terms, as Go prints the IP); two spellings of one address never diff.
    */
-  peerIP: { kind: "peerAddress", since: "v3.0.0" },
+  peerIP: { kind: "peerAddress", maxLength: 64, since: "v3.0.0" },
   /** The remote AS: a number, a decimal string or dotted "hi.lo"; 1 to 4294967295. Required with peerIP; not with peerSelector. */
   asNumber: { kind: "asn", zeroIsUnset: true, since: "v3.0.0" },
   /** The local AS for this peering, overriding the node's; 1 to 4294967295, as asNumber. */
   localASNumber: { kind: "asn", pointer: true, since: "v3.31.0" },
   /** A Calico selector of the Calico nodes to peer with; their AS is used. Not with peerIP or asNumber. */
-  peerSelector: { kind: "selector", since: "v3.3.0" },
+  peerSelector: { kind: "selector", maxLength: 4096, since: "v3.3.0" },
   /** Deprecated by nextHopMode: keep the original next hop. Not with nextHopMode. */
   keepOriginalNextHop: { kind: "bool", zeroIsUnset: true, since: "v3.16.0" },
   /** "Auto", "Self" or "Keep": how BIRD sets the next hop. */
@@ -68,11 +72,14 @@ export const FIELDS = {
   /** GTSM hop count (TTL security): 0 to 255. */
   ttlSecurity: { kind: "int", min: 0, max: 255, decodeMin: 0, since: "v3.25.0" },
   /** The gateway IP that reaches peerIP, of the same address family; requires peerIP. Stored as typed. */
-  reachableBy: { kind: "ip", since: "v3.25.0" },
-  /** BGPFilter names, in order; each must exist in etcd (checked in the write transaction). */
-  filters: { kind: "names", since: "v3.26.0" },
+  reachableBy: { kind: "ip", maxLength: 64, since: "v3.25.0" },
+  /**
+   * BGPFilter names, in order; each must exist in etcd (checked in the write transaction, one
+   * compare per filter, so at most 127 fit in etcd's default 128 operations per transaction).
+   */
+  filters: { kind: "names", maxItems: 127, since: "v3.26.0" },
   /** A selector of local workloads that the node peers with. Requires asNumber; not with peerIP or peerSelector. */
-  localWorkloadSelector: { kind: "selector", since: "v3.30.0" },
+  localWorkloadSelector: { kind: "selector", maxLength: 4096, since: "v3.30.0" },
   /** "Auto" or "Manual": whether Calico adds the reverse peering of a peerSelector peering. */
   reversePeering: { kind: "enum", values: ["Auto", "Manual"], pointer: true, since: "v3.30.3" },
 } as const satisfies Record<string, FieldDef>;

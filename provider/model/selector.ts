@@ -181,11 +181,32 @@ function parseOperation(input: Tok[]): [string, Tok[]] {
   return [negated ? `!${node}` : node, rest];
 }
 
+/**
+ * How deep parentheses may nest. Calico's parser recurses on Go's growable stacks and takes any
+ * depth; ours recurses on Node's fixed one, so deeper selectors get a clear error instead of a stack
+ * overflow (README, "Deliberate differences").
+ */
+export const MAX_SELECTOR_DEPTH = 256;
+
+function nesting(toks: Tok[]): number {
+  let depth = 0;
+  let max = 0;
+  for (const t of toks) {
+    if (t.k === "(") max = Math.max(max, ++depth);
+    else if (t.k === ")") depth--;
+  }
+  return max;
+}
+
 /** The canonical form of a valid selector, or a RuleError naming Calico's parse error. */
 export function canonicalSelector(field: string, value: string): string {
   try {
     const toks = tokenize(value);
     if (toks[0].k === "eof") return "all()";
+    const depth = nesting(toks);
+    if (depth > MAX_SELECTOR_DEPTH) {
+      throw new RuleError(field, `${show(value)} nests parentheses ${depth} deep: BgpPeer takes selectors nested at most ${MAX_SELECTOR_DEPTH} deep`);
+    }
     const [node, rest] = parseOr(toks);
     if (rest.length !== 1) throw new Error("unexpected content at end of selector");
     return node;

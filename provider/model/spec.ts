@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseAsn } from "./asn";
+import { ETCD_MAX_REQUEST_BYTES, ETCD_MAX_VALUE_BYTES, goJson } from "./codec";
 import { normalizeDuration } from "./duration";
 import { RuleError, show } from "./errors";
 import { FIELDS, type FieldDef, type PeerSpec, SPEC_FIELDS, type SpecField } from "./fields";
@@ -76,7 +77,7 @@ function rawInputSchema() {
   return schema;
 }
 
-function containsUnknown(v: unknown): boolean {
+export function containsUnknown(v: unknown): boolean {
   if (v === UNKNOWN) return true;
   if (Array.isArray(v)) return v.some(containsUnknown);
   if (v && typeof v === "object") return Object.values(v).some(containsUnknown);
@@ -150,6 +151,15 @@ export function checkInputs(raw: Record<string, unknown>, opts: CheckOptions = {
     if (Object.keys(m).length > 0) out[field] = { ...m };
   }
   if (args.adopt) out.adopt = true;
+  // What check accepts must be writable: etcd refuses a request larger than --max-request-bytes,
+  // and Go's JSON escaping can make a value up to six times the size of its text.
+  const bytes = Buffer.byteLength(goJson({ metadata: { labels: out.labels, annotations: out.annotations }, spec: pickSpec(out) }));
+  if (bytes > ETCD_MAX_VALUE_BYTES) {
+    f.add(
+      out.annotations ? "annotations" : "labels",
+      `make the stored value ${bytes} bytes as JSON: etcd takes requests of at most ${ETCD_MAX_REQUEST_BYTES} bytes (--max-request-bytes, 1.5 MiB by default)`,
+    );
+  }
 
   const name = calicoName(args, out, { unknown, typeFailed, seed, nodeUnknown: node.unknown }, f);
   if (name !== undefined) out.name = name;
@@ -164,9 +174,12 @@ export function checkInputs(raw: Record<string, unknown>, opts: CheckOptions = {
  * the rules still run on the rest, so that one preview shows every problem.
  */
 function parseTypes(raw: Record<string, unknown>, unknown: ReadonlySet<string>, f: Failures) {
-  const known: Record<string, unknown> = {};
+  // No prototype: a key named "__proto__" is then a key like any other (and refused), not a
+  // prototype whose keys the schema would see but could never delete.
+  const known: Record<string, unknown> = Object.create(null);
   for (const [k, v] of Object.entries(raw)) {
-    if (k.startsWith("__") || unknown.has(k) || v === undefined || v === null) continue;
+    // __provider is the engine's (the serialized provider); any other key is the user's, and checked.
+    if (k === "__provider" || unknown.has(k) || v === undefined || v === null) continue;
     known[k] = v;
   }
   const typeFailed = new Set<string>();
@@ -194,7 +207,14 @@ function parseTypes(raw: Record<string, unknown>, unknown: ReadonlySet<string>, 
         typeFailed.add(String(issue.path[0]));
       }
     }
+    const before = Object.keys(known).length;
     for (const k of typeFailed) delete known[k];
+    // Every round sets aside at least one key, so this ends; if the schema ever objects to nothing
+    // it can set aside, what is left is refused as a whole.
+    if (Object.keys(known).length === before) {
+      f.add("", "the inputs are not an object of BgpPeer inputs");
+      return { args: {} as RawInputs, typeFailed, misspelled };
+    }
     parsed = rawInputSchema().safeParse(known);
   }
   return { args: parsed.data as RawInputs, typeFailed, misspelled };
@@ -240,6 +260,18 @@ function checkScopeAndNode(args: RawInputs, unknown: ReadonlySet<string>, seed: 
  */
 function checkField(field: SpecField, value: unknown, seed: boolean, f: Failures): unknown {
   const def: FieldDef = FIELDS[field];
+  // Limits first: they bound what the rules below cost, whatever the input.
+  if (def.maxLength !== undefined && typeof value === "string" && value.length > def.maxLength) {
+    f.add(field, `${show(value)} is ${value.length} characters long: ${field} takes at most ${def.maxLength} (Calico's own limit for the field)`);
+    return undefined;
+  }
+  if (def.maxItems !== undefined && Array.isArray(value) && new Set(value).size > def.maxItems) {
+    f.add(
+      field,
+      `names ${new Set(value).size} distinct BGPFilters: at most ${def.maxItems} fit, because a write checks each in the one etcd transaction it is, and etcd takes at most 128 operations per transaction (--max-txn-ops)`,
+    );
+    return undefined;
+  }
   switch (def.kind) {
     case "name":
       return f.run(() => {
@@ -313,13 +345,15 @@ function checkMetadataMap(field: "labels" | "annotations", m: Record<string, str
   for (const [k, v] of Object.entries(m)) {
     bytes += k.length + v.length;
     const key = field === "annotations" ? k.toLowerCase() : k;
+    // The key is part of the property path; a huge one is cut, as show() cuts values.
+    const at = `${field}.${k.length > 120 ? `${k.slice(0, 117)}...` : k}`;
     if (!isQualifiedName(key))
       f.add(
-        `${field}.${k}`,
+        at,
         `${show(k)} is not a valid ${field === "labels" ? "label" : "annotation"} key: it must be a qualified name ([prefix/]name, name at most 63 characters of [-A-Za-z0-9_.] starting and ending alphanumeric)`,
       );
     if (field === "labels" && !isValidLabelValue(v))
-      f.add(`labels.${k}`, `${show(v)} is not a valid label value: at most 63 characters of [-A-Za-z0-9_.], starting and ending alphanumeric, or empty`);
+      f.add(at, `${show(v)} is not a valid label value: at most 63 characters of [-A-Za-z0-9_.], starting and ending alphanumeric, or empty`);
   }
   if (field === "annotations" && bytes > ANNOTATIONS_MAX_BYTES)
     f.add("annotations", `total size ${bytes} bytes exceeds the limit of ${ANNOTATIONS_MAX_BYTES} bytes`);

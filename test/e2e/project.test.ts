@@ -244,6 +244,23 @@ describe("a TypeScript project with Pulumi's template tsconfig (TypeScript 5.9),
     await etcdA.admin.delete().key(peerKey("external-rr"));
   });
 
+  it("a password set without --secret fails the preview, and no key material reaches state", async () => {
+    p.ok(["config", "set", "calico:etcdPassword", "plain-Pa55-word"]);
+    const r = p.pulumi(["preview"]);
+    assert.notEqual(r.status, 0);
+    assert.match(
+      r.stdout + r.stderr,
+      /calico:etcdPassword is set in plain text: Pulumi would store it unencrypted in state\. Set it again as a secret: pulumi config set --secret calico:etcdPassword <value>/,
+    );
+    assert.ok(!(r.stdout + r.stderr).includes("plain-Pa55-word"), "the message does not print the password");
+    p.ok(["config", "set", "--secret", "calico:etcdPassword", "plain-Pa55-word"]);
+    p.ok(["up", "--yes"]);
+    const state = p.ok(["stack", "export"]);
+    assert.ok(!state.includes("plain-Pa55-word"), "no plaintext password in state");
+    assert.ok(state.includes("calico:etcdPassword"), "the engine records it, encrypted");
+    p.ok(["config", "rm", "calico:etcdPassword"]);
+  });
+
   it("the exported provider works from a script in another directory", async () => {
     const script = `const { provider } = require(${JSON.stringify(path.join(p.dir, "node_modules/pulumi-calico-bgppeer"))});
 (async () => {

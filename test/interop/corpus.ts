@@ -211,8 +211,21 @@ export function pinnedDocs(): PeerDoc[] {
     { ...peer, numAllowedLocalASNumbers: -1 },
     { ...peer, localASNumber: 0 },
     { ...peer, password: { secretKeyRef: { name: "Bad_Name", key: "k" } } },
+    // Limits that bound check's cost and keep every accepted peer writable.
+    { peerIP: `10.0.0.1:${"0".repeat(60)}179`, asNumber: 64512 },
+    { ...peer, nodeSelector: `${"has(a) && ".repeat(410)}has(b)` },
+    { ...peer, nodeSelector: `${"(".repeat(300)}has(a)${")".repeat(300)}` },
+    { ...peer, filters: Array.from({ length: 128 }, (_, i) => `f${i}`) },
   ];
-  return specs.map((spec, i) => ({ apiVersion: "projectcalico.org/v3", kind: "BGPPeer", metadata: { name: `pinned-${i}` }, spec }));
+  const docs: PeerDoc[] = specs.map((spec, i) => ({ apiVersion: "projectcalico.org/v3", kind: "BGPPeer", metadata: { name: `pinned-${i}` }, spec }));
+  // Within Kubernetes' 256 KiB of annotations, but six times that as Go escapes it in JSON.
+  docs.push({
+    apiVersion: "projectcalico.org/v3",
+    kind: "BGPPeer",
+    metadata: { name: "pinned-big-annotation", annotations: { note: "\u0000".repeat(262_000) } },
+    spec: peer,
+  });
+  return docs;
 }
 
 /** The same document as BgpPeer inputs: the Calico name, the spec fields, labels and annotations. */

@@ -42,6 +42,13 @@ export const DELIBERATE: Array<{ readme: string; matches(f: RuleError): boolean 
   },
   { readme: "a node name longer than 253 characters is rejected", matches: (f) => f.property === "node" && /is too long by \d+ bytes/.test(f.reason) },
   { readme: "field names are taken as spelled, not matched case-insensitively", matches: (f) => /^is not a BGPPeer input: did you mean \w+\?/.test(f.reason) },
+  {
+    readme: "peerIP longer than 64 and selectors longer than 4096 characters (Calico's CRD limits)",
+    matches: (f) => /characters long: \w+ takes at most \d+/.test(f.reason),
+  },
+  { readme: "selectors nested more than 256 parentheses deep", matches: (f) => /nests parentheses \d+ deep/.test(f.reason) },
+  { readme: "more than 127 filters (one etcd transaction)", matches: (f) => f.property === "filters" && /at most 127 fit/.test(f.reason) },
+  { readme: "a peer whose JSON exceeds etcd's request size", matches: (f) => /make the stored value \d+ bytes as JSON/.test(f.reason) },
 ];
 
 const MISSPELLED = DELIBERATE.find((d) => /case-insensitively/.test(d.readme))!;

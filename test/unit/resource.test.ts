@@ -1,8 +1,28 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
 import { BgpPeer } from "../../provider";
 
 describe("BgpPeer construction", () => {
+  it("refuses key material in plain-text stack config before anything registers", () => {
+    // As the language host sets it: the config, and the keys that are secrets (none here).
+    pulumi.runtime.setAllConfig({ "calico:etcdKey": "-----BEGIN PRIVATE KEY-----" }, []);
+    try {
+      assert.throws(
+        () => new BgpPeer("p", { peerIP: "10.0.0.1", asNumber: 1 }),
+        (e: Error) => {
+          assert.equal(
+            e.message,
+            "calico:etcdKey is set in plain text: Pulumi would store it unencrypted in state. Set it again as a secret: pulumi config set --secret calico:etcdKey <value>.",
+          );
+          assert.ok(!e.message.includes("BEGIN PRIVATE KEY"));
+          return true;
+        },
+      );
+    } finally {
+      pulumi.runtime.setAllConfig({}, []);
+    }
+  });
   it("refuses the import resource option before the engine sees it, saying what to do instead", () => {
     // Thrown before CustomResource's constructor runs, so no engine is needed to see it.
     assert.throws(
