@@ -7,6 +7,7 @@ import {
   FilterMissingError,
   InvalidInputError,
   NotFoundError,
+  UnreachableError,
   UnsupportedFieldError,
   wrapTransport,
 } from "./datastore/errors";
@@ -250,13 +251,45 @@ export async function createObject(inputs: PeerInputs): Promise<PeerOutputs> {
   const res = await withClient("create", (c) => createPeer(c, inputs.name, value, inputs.filters ?? []));
   if (res.ok) return outputsFrom(decodeValue(peerKey(inputs.name), value), res.revision, managedBy(inputs));
   if (!res.current) throw filterError(inputs.name, res.missingFilters);
-  if (!inputs.adopt) {
-    const existing = decodeKV(inputs.name, res.current);
-    throw new AlreadyExistsError(
-      `BGPPeer "${inputs.name}" already exists in etcd (uid ${existing.uid ?? "none"}, created ${existing.creationTimestamp ?? "at an unknown time"}) and is not managed by this stack; nothing was written. To bring it under Pulumi management, set \`adopt: true\` on this BgpPeer: the next \`pulumi up\` takes it over, keeps its uid and creationTimestamp, and writes only if its spec differs.`,
-    );
-  }
+  if (!inputs.adopt) throw new AlreadyExistsError(alreadyExists(inputs.name, decodeKV(inputs.name, res.current)));
   return adopt(inputs, res.current);
+}
+
+// Set once etcd could not be reached from check: a preview run where etcd is out of reach (a
+// pull-request job without credentials) then waits for one timeout, not one per peer.
+let previewReadsFailed = false;
+
+/**
+ * What a preview can tell about a new peer before it is created: an existing object under its
+ * name, and the fields adopting it would change. One Range per new peer; none when etcd cannot be
+ * reached (the preview then says nothing about it, and create still refuses or adopts).
+ */
+export async function previewCreate(inputs: PeerInputs): Promise<{ existing: StoredPeer; changes: string[] } | undefined> {
+  if (previewReadsFailed) return undefined;
+  let kv: StoredKV | undefined;
+  try {
+    kv = await withClient("preview read", (c) => getPeer(c, inputs.name));
+  } catch (e) {
+    if (!(e instanceof UnreachableError)) throw e;
+    previewReadsFailed = true;
+    return undefined;
+  }
+  if (!kv) return undefined;
+  const existing = decodeKV(inputs.name, kv);
+  const changes = SPEC_FIELDS.filter((f) => !specEqual(f, existing.spec[f], inputs[f])).map(
+    (f) => `${f}: ${JSON.stringify(existing.spec[f]) ?? "(unset)"} => ${JSON.stringify(inputs[f]) ?? "(unset)"}`,
+  );
+  for (const field of ["labels", "annotations"] as const) {
+    for (const [k, v] of Object.entries(inputs[field] ?? {})) {
+      if (existing[field][k] !== v) changes.push(`${field}.${k}: ${JSON.stringify(existing[field][k]) ?? "(unset)"} => ${JSON.stringify(v)}`);
+    }
+  }
+  return { existing, changes };
+}
+
+/** The message for a peer that exists and may not be taken over; `when` says what stopped. */
+export function alreadyExists(name: string, existing: StoredPeer): string {
+  return `BGPPeer "${name}" already exists in etcd (uid ${existing.uid ?? "none"}, created ${existing.creationTimestamp ?? "at an unknown time"}) and is not managed by this stack; nothing was written. To bring it under Pulumi management, set \`adopt: true\` on this BgpPeer: the next \`pulumi up\` takes it over, keeps its uid and creationTimestamp, and writes only if its spec differs.`;
 }
 
 /** Read: the stored object as outputs, or undefined when the key is gone. */

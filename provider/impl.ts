@@ -1,5 +1,6 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import {
+  alreadyExists,
   configuredVersion,
   createObject,
   deleteObject,
@@ -7,13 +8,14 @@ import {
   managedBy,
   type PeerOutputs,
   plain,
+  previewCreate,
   readObject,
   setStackConfig,
   sortedJson,
   updateObject,
 } from "./client";
 import { STACK_KEYS, VERSION_KEYS } from "./datastore/config";
-import { checkInputs, SPEC_FIELDS, specEqual, UNKNOWN } from "./model/spec";
+import { checkInputs, type PeerInputs, SPEC_FIELDS, specEqual, UNKNOWN } from "./model/spec";
 
 export type { PeerOutputs } from "./client";
 
@@ -36,10 +38,19 @@ export const impl = {
     setStackConfig(values);
   },
 
-  async check(_olds: Json, news: Json): Promise<dynamic.CheckResult> {
+  async check(olds: Json, news: Json): Promise<dynamic.CheckResult> {
     const v = configuredVersion();
     const { inputs, failures } = checkInputs(news, v && { calicoVersion: v.version, versionSource: v.source });
     if (failures.length) return { failures: failures.map((f) => ({ property: f.property, reason: `${f.property}: ${f.reason}` })) };
+    // A new peer (no old inputs): say at preview what create would meet in etcd, so that a
+    // pull-request preview fails where the merge's up would, and an adoption shows what it changes.
+    const peer = inputs as unknown as PeerInputs;
+    if (Object.keys(olds ?? {}).length === 0 && !JSON.stringify(peer).includes(UNKNOWN)) {
+      const found = await previewCreate(peer);
+      if (found && !peer.adopt) return { failures: [{ property: "name", reason: `name: ${alreadyExists(peer.name, found.existing)}` }] };
+      // The dynamic provider host passes what a provider writes to stderr on to the CLI's output.
+      if (found?.changes.length) console.error(`BGPPeer "${peer.name}" exists in etcd; adopting it will change ${found.changes.join(", ")}`);
+    }
     return { inputs: plain(inputs) };
   },
 

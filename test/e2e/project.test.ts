@@ -244,6 +244,41 @@ describe("a TypeScript project with Pulumi's template tsconfig (TypeScript 5.9),
     await etcdA.admin.delete().key(peerKey("external-rr"));
   });
 
+  it("preview tells the truth about a new peer that already exists: without adopt it fails, with adopt it says what changes", async () => {
+    await etcdA.admin
+      .put(peerKey("legacy"))
+      .value(
+        '{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"legacy","uid":"bbbbbbbb-2222-4333-8444-555555555555","creationTimestamp":"2020-01-01T00:00:00Z"},"spec":{"peerIP":"10.7.0.1","asNumber":65000}}',
+      );
+    const rev = await revision(etcdA);
+    p.write("index.ts", program(64513, `new BgpPeer("legacy", { name: "legacy", peerIP: "10.7.0.1", asNumber: 64999 });`));
+    let r = p.pulumi(["preview", "--diff"]);
+    assert.notEqual(r.status, 0, "the preview fails, as the up after the merge would");
+    assert.match(
+      r.stdout + r.stderr,
+      /name: BGPPeer "legacy" already exists in etcd \(uid bbbbbbbb-2222-4333-8444-555555555555, created 2020-01-01T00:00:00Z\) and is not managed by this stack; nothing was written\. To bring it under Pulumi management, set `adopt: true`/,
+    );
+    p.write("index.ts", program(64513, `new BgpPeer("legacy", { name: "legacy", peerIP: "10.7.0.1", asNumber: 64999, adopt: true });`));
+    r = p.pulumi(["preview", "--diff"]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout + r.stderr, /BGPPeer "legacy" exists in etcd; adopting it will change asNumber: 65000 => 64999/);
+    assert.equal(await revision(etcdA), rev, "previews wrote nothing");
+    p.ok(["up", "--yes"]);
+    const adopted = JSON.parse((await etcdA.admin.get(peerKey("legacy")).string())!);
+    assert.equal(adopted.spec.asNumber, 64999);
+    assert.equal(adopted.metadata.uid, "bbbbbbbb-2222-4333-8444-555555555555");
+    // Keep it in etcd when the stack lets go of it: Pulumi's own retainOnDelete.
+    p.write(
+      "index.ts",
+      program(64513, `new BgpPeer("legacy", { name: "legacy", peerIP: "10.7.0.1", asNumber: 64999, adopt: true }, { retainOnDelete: true });`),
+    );
+    p.ok(["up", "--yes"]);
+    p.write("index.ts", program(64513));
+    p.ok(["up", "--yes"]);
+    assert.ok(await etcdA.admin.get(peerKey("legacy")).string(), "retainOnDelete kept the adopted peer in etcd");
+    await etcdA.admin.delete().key(peerKey("legacy"));
+  });
+
   it("a password set without --secret fails the preview, and no key material reaches state", async () => {
     p.ok(["config", "set", "calico:etcdPassword", "plain-Pa55-word"]);
     const r = p.pulumi(["preview"]);

@@ -135,6 +135,17 @@ describe("connection settings", () => {
     );
     assert.ok(Date.now() - started < 8000);
   });
+  it("a preview where etcd is out of reach (a pull-request job without access) still checks new peers, without the read", async () => {
+    const port = await freePort();
+    setEnv({ ETCD_ENDPOINTS: `http://127.0.0.1:${port}`, CALICO_ETCD_TIMEOUT: "1s" });
+    for (const name of ["a", "b"]) {
+      const r = await provider.check!({}, { name, peerIP: "10.0.0.1", asNumber: 1 });
+      assert.deepEqual(r.failures ?? [], []);
+      assert.equal(r.inputs.name, name);
+    }
+    const bad = await provider.check!({}, { name: "c", peerIP: "10.0.0.300", asNumber: 1 });
+    assert.match(bad.failures![0].reason, /^peerIP: "10\.0\.0\.300" is not a valid peer address/, "the rules still run");
+  });
   it("redacts every occurrence of the password and of an inline key", () => {
     const settings = { source: "environment" as const, endpoints: ["http://e:2379"], timeoutMs: 1, password: "pw-1", key: "-----KEY-----" };
     assert.equal(redact("a pw-1 b pw-1 c -----KEY----- d", settings), "a *** b *** c *** d");

@@ -16,8 +16,9 @@ after(async () => {
   await etcd?.stop();
 });
 
+/** check's normalized inputs, as for a peer already in state (old inputs given), so check reads nothing; its preview read is tested on its own. */
 async function checked(news: Record<string, unknown>) {
-  const r = await provider.check!({}, news);
+  const r = await provider.check!({ name: news.name }, news);
   assert.deepEqual(r.failures ?? [], [], JSON.stringify(r.failures));
   return r.inputs as Record<string, unknown>;
 }
@@ -28,6 +29,36 @@ async function stored(name: string) {
 async function revision() {
   return (await etcd.admin.get("/nothing").exec()).header.revision;
 }
+
+describe("check of a new peer (preview)", () => {
+  it("reads its key once: an existing peer fails without adopt, is accepted with it, and nothing is written", async () => {
+    await etcd.admin
+      .put(peerKey("pre-existing"))
+      .value(
+        '{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"pre-existing","uid":"99999999-2222-4333-8444-555555555555","creationTimestamp":"2020-02-02T02:02:02Z"},"spec":{"peerIP":"10.0.0.7","asNumber":64512}}',
+      );
+    const rev = await revision();
+    const before = await etcd.rpcCounts();
+    const r = await provider.check!({}, { name: "pre-existing", peerIP: "10.0.0.7", asNumber: 64512 });
+    assert.equal(r.failures?.[0].property, "name");
+    assert.match(
+      r.failures![0].reason,
+      /^name: BGPPeer "pre-existing" already exists in etcd \(uid 99999999-2222-4333-8444-555555555555, created 2020-02-02T02:02:02Z\) and is not managed by this stack; nothing was written\. To bring it under Pulumi management, set `adopt: true`/,
+    );
+    const after = await etcd.rpcCounts();
+    assert.equal((after["KV.Range"] ?? 0) - (before["KV.Range"] ?? 0), 1, "one read");
+    const adopting = await provider.check!({}, { name: "pre-existing", peerIP: "10.0.0.7", asNumber: 64513, adopt: true });
+    assert.deepEqual(adopting.failures ?? [], []);
+    const fresh = await provider.check!({}, { name: "not-there-yet", peerIP: "10.0.0.8", asNumber: 1 });
+    assert.deepEqual(fresh.failures ?? [], []);
+    // A peer already in state (old inputs given) is not read: a no-op preview reads nothing.
+    const b2 = await etcd.rpcCounts();
+    await provider.check!({ name: "pre-existing" }, { name: "pre-existing", peerIP: "10.0.0.7", asNumber: 64512 });
+    assert.equal((await etcd.rpcCounts())["KV.Range"] ?? 0, b2["KV.Range"] ?? 0);
+    assert.equal(await revision(), rev);
+    await etcd.admin.delete().key(peerKey("pre-existing"));
+  });
+});
 
 describe("create", () => {
   it("writes the key and value Calico writes (§1.3), with uid and creationTimestamp", async () => {
