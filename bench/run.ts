@@ -74,7 +74,9 @@ async function rpcsPerOp(etcd: TestEtcd): Promise<string> {
   let outs!: PeerOutputs;
   // check reads the key of a peer new to the stack (no old inputs), so that a preview fails where create would.
   await measure("check, a new peer (BgpPeer)", () => impl.check({}, { name: "rpc-peer", node: "rack1-host1", peerIP: "10.0.0.1", asNumber: 64512 }));
-  await measure("check, a peer in state (BgpPeer)", () => impl.check({ name: "rpc-peer" }, { name: "rpc-peer", node: "rack1-host1", peerIP: "10.0.0.1", asNumber: 64512 }));
+  await measure("check, a peer in state (BgpPeer)", () =>
+    impl.check({ name: "rpc-peer" }, { name: "rpc-peer", node: "rack1-host1", peerIP: "10.0.0.1", asNumber: 64512 }),
+  );
   await measure("create (BgpPeer)", async () => (outs = (await impl.create(inputs)).outs as PeerOutputs));
   await measure("diff (BgpPeer)", () => impl.diff("rpc-peer", outs, { ...inputs, asNumber: 64513 }));
   await measure("read (BgpPeer)", () => impl.read("rpc-peer", outs));
