@@ -88,6 +88,34 @@ async function withClient<T>(op: string, fn: (client: ReturnType<typeof getClien
   }
 }
 
+/**
+ * A guarded write whose outcome is not known: every attempt failed in transport (a timeout or a
+ * reset can hide a write that landed), or a retry met what an earlier attempt wrote. It is
+ * resolved by reading the key back and asking `landed` whether what is there is this write.
+ */
+async function write<T>(
+  op: string,
+  name: string,
+  fn: (client: ReturnType<typeof getClient>) => Promise<T>,
+  landed: (kv: StoredKV | undefined) => boolean,
+): Promise<{ result: T } | { landed: StoredKV | undefined }> {
+  try {
+    return { result: await withClient(op, fn) };
+  } catch (e) {
+    if (!(e instanceof UnreachableError)) throw e;
+    let kv: StoredKV | undefined;
+    try {
+      kv = await withClient(`${op} (reading back)`, (c) => getPeer(c, name));
+    } catch {
+      throw new UnreachableError(
+        `${e.message}. The ${op} of BGPPeer "${name}" may or may not have happened: etcd could not be read back either. Run \`pulumi refresh\` once etcd answers, then \`pulumi up\`.`,
+      );
+    }
+    if (landed(kv)) return { landed: kv };
+    throw new UnreachableError(`${e.message}. Read back: BGPPeer "${name}" in etcd is not what this ${op} would have written, so it did not happen.`);
+  }
+}
+
 /** structproto rejects undefined, so results go through JSON. */
 export function plain<T>(v: T): T {
   return JSON.parse(JSON.stringify(v));
@@ -218,6 +246,8 @@ async function adopt(inputs: PeerInputs, kv: StoredKV): Promise<PeerOutputs> {
     stored.creationTimestamp !== undefined;
   if (same) return outputsFrom(stored, kv.modRevision, managed);
   const res = await withClient("adopt", (c) => updatePeer(c, inputs.name, value, kv.modRevision, inputs.filters ?? []));
+  // A retry that met this adoption's own write (same bytes) found it done.
+  if (!res.ok && res.current?.value === value) return outputsFrom(decodeValue(peerKey(inputs.name), value), res.current.modRevision, managed);
   if (!res.ok) {
     if (res.current && res.current.modRevision === kv.modRevision && res.missingFilters.length) throw filterError(inputs.name, res.missingFilters);
     throw new ConflictError(`BGPPeer "${inputs.name}" changed while it was being adopted; nothing was written. Run \`pulumi up\` again.`);
@@ -248,9 +278,15 @@ export async function createObject(inputs: PeerInputs): Promise<PeerOutputs> {
   await refuseFieldsTooNew(inputs);
   const meta = { uid: randomUUID(), creationTimestamp: nowTimestamp() };
   const value = desiredValue(inputs, meta, undefined);
-  const res = await withClient("create", (c) => createPeer(c, inputs.name, value, inputs.filters ?? []));
+  // Ours if the key holds the uid this create generated: an attempt that landed before a retry, or
+  // before the answer was lost.
+  const ours = (kv: StoredKV | undefined) => kv !== undefined && decodeKV(inputs.name, kv).uid === meta.uid;
+  const w = await write("create", inputs.name, (c) => createPeer(c, inputs.name, value, inputs.filters ?? []), ours);
+  if ("landed" in w) return outputsFrom(decodeKV(inputs.name, w.landed!), w.landed!.modRevision, managedBy(inputs));
+  const res = w.result;
   if (res.ok) return outputsFrom(decodeValue(peerKey(inputs.name), value), res.revision, managedBy(inputs));
   if (!res.current) throw filterError(inputs.name, res.missingFilters);
+  if (ours(res.current)) return outputsFrom(decodeKV(inputs.name, res.current), res.current.modRevision, managedBy(inputs));
   if (!inputs.adopt) throw new AlreadyExistsError(alreadyExists(inputs.name, decodeKV(inputs.name, res.current)));
   return adopt(inputs, res.current);
 }
@@ -303,8 +339,13 @@ export async function updateObject(olds: PeerOutputs, inputs: PeerInputs): Promi
   assertWritable(inputs);
   await refuseFieldsTooNew(inputs);
   const value = desiredValue(inputs, olds, olds.preserved);
-  const res = await withClient("update", (c) => updatePeer(c, inputs.name, value, olds.resourceVersion, inputs.filters ?? []));
+  // Ours if the key holds exactly these bytes (with this object's uid): written by an earlier attempt.
+  const ours = (kv: StoredKV | undefined) => kv !== undefined && kv.value === value;
+  const w = await write("update", inputs.name, (c) => updatePeer(c, inputs.name, value, olds.resourceVersion, inputs.filters ?? []), ours);
+  if ("landed" in w) return outputsFrom(decodeValue(peerKey(inputs.name), value), w.landed!.modRevision, managedBy(inputs));
+  const res = w.result;
   if (res.ok) return outputsFrom(decodeValue(peerKey(inputs.name), value), res.revision, managedBy(inputs));
+  if (res.current && ours(res.current)) return outputsFrom(decodeValue(peerKey(inputs.name), value), res.current.modRevision, managedBy(inputs));
   if (!res.current) {
     throw new NotFoundError(
       `BGPPeer "${inputs.name}" was deleted outside Pulumi; nothing was written. Run \`pulumi refresh\` to drop it from state, then \`pulumi up\` to create it again.`,
@@ -320,7 +361,15 @@ export async function deleteObject(props: PeerOutputs): Promise<void> {
   let rev = props.resourceVersion;
   // At most two rounds: the second only when the same object (same uid) was edited out of band.
   for (let round = 0; round < 2; round++) {
-    const res = await withClient("delete", (c) => deletePeer(c, name, rev));
+    // Gone is what a delete wants, whoever removed it: an earlier attempt that landed, or someone else.
+    const w = await write(
+      "delete",
+      name,
+      (c) => deletePeer(c, name, rev),
+      (kv) => kv === undefined,
+    );
+    if ("landed" in w) return;
+    const res = w.result;
     if (res.ok || !res.current) return;
     const current = decodeKV(name, res.current);
     if (current.uid !== props.uid) {

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
-import { noop } from "cockatiel";
-import { Etcd3, type IOptions } from "etcd3";
+import { ConsecutiveBreaker, circuitBreaker, ExponentialBackoff, handleWhen, isBrokenCircuitError, retry } from "cockatiel";
+import { Etcd3, type IOptions, isRecoverableError } from "etcd3";
 import { ConfigError, type ConnectionSettings } from "./config";
 
 function readFile(path: string, what: string): Buffer {
@@ -28,8 +28,21 @@ export function clientOptions(s: ConnectionSettings): IOptions {
     hosts: s.endpoints.map((e) => e.replace(/\/$/, "")),
     dialTimeout: s.timeoutMs,
     defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + s.timeoutMs }),
-    // One attempt per operation: a retried transaction could report its own earlier success as a conflict.
-    faultHandling: { global: noop },
+    // A call that fails on one endpoint (down, unreachable, timed out, or between leaders) is tried
+    // again on another, with a backoff that outlasts a leader election, and the failed endpoint is
+    // avoided for a while. Each provider process is
+    // new, so the breaker opens after one failure, not after etcd3's default of three. Retrying a
+    // guarded transaction is safe, and the caller tells its own earlier success from a conflict by
+    // reading back what the retry found (client.ts: our uid, our bytes).
+    faultHandling: {
+      host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 1000, breaker: new ConsecutiveBreaker(1) }),
+      // During an election every member fails for a moment and every breaker opens; the retry then
+      // waits for a breaker to half-open rather than giving up.
+      global: retry(
+        handleWhen((e) => isRecoverableError(e) || isBrokenCircuitError(e)),
+        { maxAttempts: Math.max(7, s.endpoints.length + 3), backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 2000 }) },
+      ),
+    },
   };
   if (ca || cert) {
     // A null root makes grpc use the system's CAs, as calicoctl does when no CA file is given.
