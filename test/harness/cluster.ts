@@ -40,7 +40,7 @@ export async function startEtcdCluster(size: number): Promise<EtcdCluster> {
       "--log-level", "error", "--logger", "zap",
     ], { stdio: "ignore" });
   };
-  members.forEach((_, i) => start(i, "new"));
+  for (let i = 0; i < members.length; i++) start(i, "new");
   const endpoints = members.map((m) => m.client);
   const admin = new Etcd3({ hosts: endpoints, defaultCallOptions: () => ({ deadline: Date.now() + 3000 }) });
   const deadline = Date.now() + 30_000;
