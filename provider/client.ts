@@ -291,6 +291,9 @@ export async function createObject(inputs: PeerInputs): Promise<PeerOutputs> {
   return adopt(inputs, res.current);
 }
 
+/** How long a preview waits for the read of a new peer's key. */
+const PREVIEW_READ_MS = 3000;
+
 // Set once etcd could not be reached from check: a preview run where etcd is out of reach (a
 // pull-request job without credentials) then waits for one timeout, not one per peer.
 let previewReadsFailed = false;
@@ -302,13 +305,28 @@ let previewReadsFailed = false;
  */
 export async function previewCreate(inputs: PeerInputs): Promise<{ existing: StoredPeer; changes: string[] } | undefined> {
   if (previewReadsFailed) return undefined;
+  const read = withClient("preview read", (c) => getPeer(c, inputs.name));
+  // A preview does not wait out the retries a write gets: etcd answers within PREVIEW_READ_MS or
+  // the preview goes on without the read (its outcome, if any, is dropped).
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<"late">((resolve) => {
+    timer = setTimeout(resolve, PREVIEW_READ_MS, "late");
+  });
   let kv: StoredKV | undefined;
   try {
-    kv = await withClient("preview read", (c) => getPeer(c, inputs.name));
+    const r = await Promise.race([read, late]);
+    if (r === "late") {
+      read.catch(() => undefined);
+      previewReadsFailed = true;
+      return undefined;
+    }
+    kv = r;
   } catch (e) {
     if (!(e instanceof UnreachableError)) throw e;
     previewReadsFailed = true;
     return undefined;
+  } finally {
+    clearTimeout(timer);
   }
   if (!kv) return undefined;
   const existing = decodeKV(inputs.name, kv);
