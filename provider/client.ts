@@ -213,6 +213,26 @@ function desiredValue(inputs: PeerInputs, meta: { uid: string; creationTimestamp
   });
 }
 
+/**
+ * Put `value` under If(Mod(key) == rev), as update and adopt do: the revision it landed at, or the
+ * failed transaction's result. A write whose own bytes are already there (an earlier attempt that
+ * landed before a retry, or before its answer was lost) counts as done.
+ */
+async function replaceValue(
+  op: string,
+  inputs: PeerInputs,
+  value: string,
+  rev: string,
+): Promise<{ revision: string } | { failed: { current?: StoredKV; missingFilters: string[] } }> {
+  const ours = (kv: StoredKV | undefined) => kv !== undefined && kv.value === value;
+  const w = await write(op, inputs.name, (c) => updatePeer(c, inputs.name, value, rev, inputs.filters ?? []), ours);
+  if ("landed" in w) return { revision: w.landed!.modRevision };
+  const res = w.result;
+  if (res.ok) return { revision: res.revision };
+  if (ours(res.current)) return { revision: res.current!.modRevision };
+  return { failed: res };
+}
+
 function filterError(name: string, missing: string[]): FilterMissingError {
   return new FilterMissingError(
     `BGPPeer "${name}": filters: BGPFilter ${missing.map((m) => `"${m}"`).join(", ")} not found in etcd. Create the BGPFilter first (Calico rejects a peer whose filters do not exist).`,
@@ -245,14 +265,13 @@ async function adopt(inputs: PeerInputs, kv: StoredKV): Promise<PeerOutputs> {
     stored.uid !== undefined &&
     stored.creationTimestamp !== undefined;
   if (same) return outputsFrom(stored, kv.modRevision, managed);
-  const res = await withClient("adopt", (c) => updatePeer(c, inputs.name, value, kv.modRevision, inputs.filters ?? []));
-  // A retry that met this adoption's own write (same bytes) found it done.
-  if (!res.ok && res.current?.value === value) return outputsFrom(decodeValue(peerKey(inputs.name), value), res.current.modRevision, managed);
-  if (!res.ok) {
-    if (res.current && res.current.modRevision === kv.modRevision && res.missingFilters.length) throw filterError(inputs.name, res.missingFilters);
+  const r = await replaceValue("adopt", inputs, value, kv.modRevision);
+  if ("failed" in r) {
+    const { current, missingFilters } = r.failed;
+    if (current && current.modRevision === kv.modRevision && missingFilters.length) throw filterError(inputs.name, missingFilters);
     throw new ConflictError(`BGPPeer "${inputs.name}" changed while it was being adopted; nothing was written. Run \`pulumi up\` again.`);
   }
-  return outputsFrom(decodeValue(peerKey(inputs.name), value), res.revision, managed);
+  return outputsFrom(decodeValue(peerKey(inputs.name), value), r.revision, managed);
 }
 
 /**
@@ -357,13 +376,9 @@ export async function updateObject(olds: PeerOutputs, inputs: PeerInputs): Promi
   assertWritable(inputs);
   await refuseFieldsTooNew(inputs);
   const value = desiredValue(inputs, olds, olds.preserved);
-  // Ours if the key holds exactly these bytes (with this object's uid): written by an earlier attempt.
-  const ours = (kv: StoredKV | undefined) => kv !== undefined && kv.value === value;
-  const w = await write("update", inputs.name, (c) => updatePeer(c, inputs.name, value, olds.resourceVersion, inputs.filters ?? []), ours);
-  if ("landed" in w) return outputsFrom(decodeValue(peerKey(inputs.name), value), w.landed!.modRevision, managedBy(inputs));
-  const res = w.result;
-  if (res.ok) return outputsFrom(decodeValue(peerKey(inputs.name), value), res.revision, managedBy(inputs));
-  if (res.current && ours(res.current)) return outputsFrom(decodeValue(peerKey(inputs.name), value), res.current.modRevision, managedBy(inputs));
+  const r = await replaceValue("update", inputs, value, olds.resourceVersion);
+  if (!("failed" in r)) return outputsFrom(decodeValue(peerKey(inputs.name), value), r.revision, managedBy(inputs));
+  const res = r.failed;
   if (!res.current) {
     throw new NotFoundError(
       `BGPPeer "${inputs.name}" was deleted outside Pulumi; nothing was written. Run \`pulumi refresh\` to drop it from state, then \`pulumi up\` to create it again.`,
