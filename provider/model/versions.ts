@@ -1,5 +1,6 @@
 import { RuleError, show } from "./errors";
 import { FIELDS, type PeerSpec, SPEC_FIELDS } from "./fields";
+import { parsePeerIP } from "./ip";
 
 /** A Calico release, as ClusterInformation's calicoVersion or calico:calicoVersion gives it ("v3.31.0"). */
 export interface CalicoVersion {
@@ -39,8 +40,14 @@ export function usesVersionedFields(spec: PeerSpec): boolean {
   return SPEC_FIELDS.some((f) => spec[f] !== undefined && FIELDS[f].since !== BASELINE) || hasPort(spec.peerIP);
 }
 
+/** Whether the peer address has a port, as the peerIP rule itself parses it (ip.ts). */
 function hasPort(peerIP: string | undefined): boolean {
-  return peerIP !== undefined && (peerIP.startsWith("[") || /^[^:]*:[^:]*$/.test(peerIP));
+  if (peerIP === undefined) return false;
+  try {
+    return parsePeerIP("peerIP", peerIP).port !== undefined;
+  } catch {
+    return false;
+  }
 }
 
 /**
