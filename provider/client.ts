@@ -69,7 +69,7 @@ async function clusterVersion(): Promise<{ version: CalicoVersion; source: strin
 }
 
 /** Refuses, before anything is written, fields that the cluster's calico-node predates. */
-async function refuseFieldsTooNew(inputs: PeerInputs): Promise<void> {
+export async function refuseFieldsTooNew(inputs: PeerInputs): Promise<void> {
   const spec = pickSpec(inputs as unknown as Json);
   if (!usesVersionedFields(spec)) return;
   const v = await clusterVersion();
@@ -78,7 +78,7 @@ async function refuseFieldsTooNew(inputs: PeerInputs): Promise<void> {
 }
 
 /** Run one datastore step, turning transport failures into errors that name the endpoints. */
-async function withClient<T>(op: string, fn: (client: ReturnType<typeof getClient>) => Promise<T>): Promise<T> {
+export async function withClient<T>(op: string, fn: (client: ReturnType<typeof getClient>) => Promise<T>): Promise<T> {
   const s = connection();
   const client = getClient(s);
   try {
@@ -125,14 +125,14 @@ export function sortedJson(m: Record<string, string> | undefined): string {
   return JSON.stringify(Object.entries(m ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-function pickKeys(m: Record<string, string>, keys: Iterable<string>): Record<string, string> | undefined {
+export function pickKeys(m: Record<string, string>, keys: Iterable<string>): Record<string, string> | undefined {
   const out: Record<string, string> = {};
   for (const k of keys) if (k in m) out[k] = m[k];
   return Object.keys(out).length ? out : undefined;
 }
 
 /** The stored object minus what we manage: kept in state so that an update is one transaction. */
-function preservedParts(stored: StoredPeer, managedLabels: Iterable<string>, managedAnnotations: Iterable<string>): Json | undefined {
+export function preservedParts(stored: StoredPeer, managedLabels: Iterable<string>, managedAnnotations: Iterable<string>): Json | undefined {
   // Shallow copies are enough: nothing below is mutated, and this runs on every read.
   const raw = stored.raw as Json;
   const dropKeys = (m: unknown, keys: Iterable<string>) => {
@@ -178,7 +178,7 @@ export function managedBy(o: { labels?: Record<string, string>; annotations?: Re
 }
 
 /** Outputs for a stored object, reporting only the labels and annotations this resource manages. */
-function outputsFrom(stored: StoredPeer, modRevision: string, managed: Managed): PeerOutputs {
+export function outputsFrom(stored: StoredPeer, modRevision: string, managed: Managed): PeerOutputs {
   const { labels: labelKeys, annotations: annotationKeys } = managed;
   return plain({
     name: stored.name,
@@ -200,7 +200,7 @@ export function inputsOf(outs: PeerOutputs): PeerInputs {
 }
 
 /** The value to write: declared fields over the preserved ones. */
-function desiredValue(inputs: PeerInputs, meta: { uid: string; creationTimestamp: string }, preserved: Json | undefined): string {
+export function desiredValue(inputs: PeerInputs, meta: { uid: string; creationTimestamp: string }, preserved: Json | undefined): string {
   const baseMeta = (preserved?.metadata ?? {}) as { labels?: Record<string, string>; annotations?: Record<string, string> };
   return encodeValue({
     name: inputs.name,
@@ -233,7 +233,7 @@ async function replaceValue(
   return { failed: res };
 }
 
-function filterError(name: string, missing: string[]): FilterMissingError {
+export function filterError(name: string, missing: string[]): FilterMissingError {
   return new FilterMissingError(
     `BGPPeer "${name}": filters: BGPFilter ${missing.map((m) => `"${m}"`).join(", ")} not found in etcd. Create the BGPFilter first (Calico rejects a peer whose filters do not exist).`,
     missing,
@@ -246,11 +246,15 @@ function conflictError(name: string, inState: string, current: StoredKV): Confli
   );
 }
 
-function decodeKV(name: string, kv: StoredKV): StoredPeer {
+export function decodeKV(name: string, kv: StoredKV): StoredPeer {
   return decodeValue(peerKey(name), kv.value);
 }
 
-async function adopt(inputs: PeerInputs, kv: StoredKV): Promise<PeerOutputs> {
+/**
+ * Taking over a stored peer: the value to write (its uid, creationTimestamp and unmanaged parts
+ * kept), and whether the stored object already says all of it, in which case nothing is written.
+ */
+export function adoption(inputs: PeerInputs, kv: StoredKV): { stored: StoredPeer; managed: Managed; value: string; same: boolean } {
   const stored = decodeKV(inputs.name, kv);
   const managed = { ...managedBy(inputs), adopt: true };
   const { labels: labelKeys, annotations: annotationKeys } = managed;
@@ -264,6 +268,11 @@ async function adopt(inputs: PeerInputs, kv: StoredKV): Promise<PeerOutputs> {
     sortedJson(pickKeys(stored.annotations, annotationKeys)) === sortedJson(inputs.annotations) &&
     stored.uid !== undefined &&
     stored.creationTimestamp !== undefined;
+  return { stored, managed, value, same };
+}
+
+async function adopt(inputs: PeerInputs, kv: StoredKV): Promise<PeerOutputs> {
+  const { stored, managed, value, same } = adoption(inputs, kv);
   if (same) return outputsFrom(stored, kv.modRevision, managed);
   const r = await replaceValue("adopt", inputs, value, kv.modRevision);
   if ("failed" in r) {
@@ -279,7 +288,7 @@ async function adopt(inputs: PeerInputs, kv: StoredKV): Promise<PeerOutputs> {
  * a script driving the exported provider directly may not, and a value still unknown at preview
  * (the engine's placeholder string) would otherwise pass every rule.
  */
-function assertWritable(inputs: PeerInputs): void {
+export function assertWritable(inputs: PeerInputs): void {
   const { __provider, ...rest } = inputs as PeerInputs & { __provider?: unknown };
   const unknown = Object.keys(rest).filter((k) => containsUnknown((rest as Record<string, unknown>)[k]));
   if (unknown.length) {
@@ -318,37 +327,37 @@ const PREVIEW_READ_MS = 3000;
 let previewReadsFailed = false;
 
 /**
- * What a preview can tell about a new peer before it is created: an existing object under its
- * name, and the fields adopting it would change. One Range per new peer; none when etcd cannot be
- * reached (the preview then says nothing about it, and create still refuses or adopts).
+ * A read made at preview, for what create would meet in etcd: `{ skipped: true }` when etcd
+ * cannot be reached (the preview then says nothing, and create still refuses or adopts).
  */
-export async function previewCreate(inputs: PeerInputs): Promise<{ existing: StoredPeer; changes: string[] } | undefined> {
-  if (previewReadsFailed) return undefined;
-  const read = withClient("preview read", (c) => getPeer(c, inputs.name));
+export async function previewRead<T>(op: string, fn: (client: ReturnType<typeof getClient>) => Promise<T>): Promise<{ value: T } | { skipped: true }> {
+  if (previewReadsFailed) return { skipped: true };
+  const read = withClient(op, fn);
   // A preview does not wait out the retries a write gets: etcd answers within PREVIEW_READ_MS or
   // the preview goes on without the read (its outcome, if any, is dropped).
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<"late">((resolve) => {
     timer = setTimeout(resolve, PREVIEW_READ_MS, "late");
   });
-  let kv: StoredKV | undefined;
   try {
     const r = await Promise.race([read, late]);
     if (r === "late") {
       read.catch(() => undefined);
       previewReadsFailed = true;
-      return undefined;
+      return { skipped: true };
     }
-    kv = r;
+    return { value: r as T };
   } catch (e) {
     if (!(e instanceof UnreachableError)) throw e;
     previewReadsFailed = true;
-    return undefined;
+    return { skipped: true };
   } finally {
     clearTimeout(timer);
   }
-  if (!kv) return undefined;
-  const existing = decodeKV(inputs.name, kv);
+}
+
+/** The fields adopting `existing` would change, as "field: old => new". */
+export function adoptionChanges(existing: StoredPeer, inputs: PeerInputs): string[] {
   const changes = SPEC_FIELDS.filter((f) => !specEqual(f, existing.spec[f], inputs[f])).map(
     (f) => `${f}: ${JSON.stringify(existing.spec[f]) ?? "(unset)"} => ${JSON.stringify(inputs[f]) ?? "(unset)"}`,
   );
@@ -357,7 +366,18 @@ export async function previewCreate(inputs: PeerInputs): Promise<{ existing: Sto
       if (existing[field][k] !== v) changes.push(`${field}.${k}: ${JSON.stringify(existing[field][k]) ?? "(unset)"} => ${JSON.stringify(v)}`);
     }
   }
-  return { existing, changes };
+  return changes;
+}
+
+/**
+ * What a preview can tell about a new peer before it is created: an existing object under its
+ * name, and the fields adopting it would change. One Range per new peer.
+ */
+export async function previewCreate(inputs: PeerInputs): Promise<{ existing: StoredPeer; changes: string[] } | undefined> {
+  const r = await previewRead("preview read", (c) => getPeer(c, inputs.name));
+  if ("skipped" in r || !r.value) return undefined;
+  const existing = decodeKV(inputs.name, r.value);
+  return { existing, changes: adoptionChanges(existing, inputs) };
 }
 
 /** The message for a peer that exists and may not be taken over; `when` says what stopped. */

@@ -6,3 +6,5 @@ export { BgpPeer, BgpPeerArgs, SecretKeyRefArgs } from "./resource";
 export const provider: dynamic.ResourceProvider = serializedProvider();
 export type { PeerOutputs as BgpPeerOutputs } from "./impl";
 export type { PeerInputs as BgpPeerInputs, PeerSpec } from "./model/spec";
+export type { SetOutputs as BgpPeerSetOutputs, SetPeer as BgpPeerSetPeer } from "./set";
+export { BgpPeerSet, BgpPeerSetArgs, BgpPeerSetEntry, RackPeerDefaults, RackPeers, RackPeersArgs, TorArgs } from "./set-resource";

@@ -131,7 +131,7 @@ let secretsChecked = false;
  * the value was set with --secret. Refused here, before the first BgpPeer registers (and with it
  * that provider), so no key material reaches state or its backups.
  */
-function refusePlaintextSecrets(): void {
+export function refusePlaintextSecrets(): void {
   if (secretsChecked) return;
   const runtime = pulumi.runtime as unknown as { getConfig(k: string): string | undefined; isConfigSecret?(k: string): boolean };
   const plain = SECRET_CONFIG.filter((k) => runtime.getConfig(k) !== undefined && runtime.isConfigSecret?.(k) === false);
@@ -154,34 +154,39 @@ export function importRefusal(name: string, id: pulumi.Input<string>): string {
   );
 }
 
-let chosen: dynamic.ResourceProvider | undefined;
-let text: pulumi.Output<string> | undefined;
+const texts = new Map<object, pulumi.Output<string>>();
 
 /**
- * `__provider`, serialized once per program as pulumi.dynamic.Resource serializes it. The closure
- * must capture a variable named `provider`: its name is part of the text stored in state, so any
- * other name would show every existing peer as changed.
+ * `__provider`, serialized once per program and shim as pulumi.dynamic.Resource serializes it. The
+ * closure must capture a variable named `provider`: its name is part of the text stored in state,
+ * so any other name would show every existing peer as changed.
  */
-function providerText(): pulumi.Output<string> {
+export function providerText(shimModule: object = shim): pulumi.Output<string> {
+  let text = texts.get(shimModule);
   if (text) return text;
-  const provider = serializedProvider();
+  const provider = serializedProvider(shimModule);
   const fn = pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
   text = pulumi.output(fn).apply((f): pulumi.Output<string> => (f.containsSecrets ? pulumi.secret(f.text) : pulumi.output(f.text)));
+  texts.set(shimModule, text);
   return text;
 }
 
+const chosen = new Map<object, dynamic.ResourceProvider>();
+
 /**
- * The shim module's exports object when Pulumi's serializer will write it as
+ * A shim module's exports object when Pulumi's serializer will write it as
  * `require("pulumi-calico-bgppeer/shim")`: the package sits at node_modules/pulumi-calico-bgppeer
  * below the program's directory. Anywhere else (this repository, `npm link`, pnpm's
  * node_modules/.pnpm/<name>@<version>/ paths, which would put the version into the require), a
  * plain copy of it, which the serializer writes out by value. Both forms work in every version.
  */
-export function serializedProvider(): dynamic.ResourceProvider {
-  if (chosen) return chosen;
+export function serializedProvider(shimModule: object = shim): dynamic.ResourceProvider {
+  let p = chosen.get(shimModule);
+  if (p) return p;
   const parts = path.relative(process.cwd(), __filename).split(path.sep);
   const at = parts.indexOf("node_modules");
   const installed = at >= 0 && parts.slice(at + 1).join("/") === "pulumi-calico-bgppeer/dist/provider/resource.js";
-  chosen = installed ? (shim as unknown as dynamic.ResourceProvider) : { ...shim };
-  return chosen;
+  p = (installed ? shimModule : { ...shimModule }) as dynamic.ResourceProvider;
+  chosen.set(shimModule, p);
+  return p;
 }

@@ -1,5 +1,5 @@
 import type { Etcd3, IKeyValue } from "etcd3";
-import { filterKey, peerKey } from "../model/codec";
+import { filterKey, PEER_PREFIX, peerKey } from "../model/codec";
 import { CLUSTER_INFORMATION_KEY } from "../model/keys";
 
 /** A peer as stored: its value and etcd's mod revision (Calico's resourceVersion). */
@@ -79,4 +79,57 @@ export async function deletePeer(client: Etcd3, name: string, modRevision: strin
   const res = await client.if(key, "Mod", "==", modRevision).then(client.delete().key(key)).else(client.get(key)).commit();
   if (res.succeeded) return { ok: true };
   return { ok: false, current: kvOf(res.responses[0]?.response_range?.kvs) };
+}
+
+/** Every stored peer among `names`, from one Range over the span their keys cover. */
+export async function getPeersIn(client: Etcd3, names: readonly string[]): Promise<Map<string, StoredKV>> {
+  const out = new Map<string, StoredKV>();
+  if (names.length === 0) return out;
+  const keys = names.map((n) => Buffer.from(peerKey(n))).sort(Buffer.compare);
+  // One request whatever the count: a set's names share a prefix (its rack), so the span holds
+  // few keys beyond its own, and those are dropped here.
+  const res = await client
+    .getAll()
+    .inRange({ start: keys[0], end: Buffer.concat([keys[keys.length - 1], Buffer.from([0])]) })
+    .exec();
+  const wanted = new Set(names);
+  for (const kv of res.kvs) {
+    const name = kv.key.toString("utf8").slice(PEER_PREFIX.length);
+    if (wanted.has(name)) out.set(name, { value: kv.value.toString("utf8"), modRevision: kv.mod_revision });
+  }
+  return out;
+}
+
+/** One write of a set: create (If Version == 0), update (If Mod == rev) or delete (If Mod == rev). */
+export type SetWrite =
+  | { op: "create"; name: string; value: string; filters: string[] }
+  | { op: "update"; name: string; value: string; rev: string; filters: string[] }
+  | { op: "delete"; name: string; rev: string };
+
+export type ChunkResult = { ok: true; revision: string } | { ok: false; current: Map<string, StoredKV>; missingFilters: string[] };
+
+/**
+ * One transaction for many peers, each guarded as Calico's backend guards one (the filters a peer
+ * names must exist, as in guardedPut). It lands whole or not at all; when a guard fails, the Else
+ * branch reads every key involved so the caller can name what changed.
+ */
+export async function commitChunk(client: Etcd3, writes: readonly SetWrite[]): Promise<ChunkResult> {
+  const filters = [...new Set(writes.flatMap((w) => (w.op === "delete" ? [] : w.filters)))];
+  const guard = (w: SetWrite): [string, "Version" | "Mod", "==", string | number] =>
+    w.op === "create" ? [peerKey(w.name), "Version", "==", 0] : [peerKey(w.name), "Mod", "==", w.rev];
+  let txn = client.if(...guard(writes[0]));
+  for (const w of writes.slice(1)) txn = txn.and(...guard(w));
+  for (const f of filters) txn = txn.and(filterKey(f), "Version", ">", 0);
+  const res = await txn
+    .then(...writes.map((w) => (w.op === "delete" ? client.delete().key(peerKey(w.name)) : client.put(peerKey(w.name)).value(w.value))))
+    .else(...writes.map((w) => client.get(peerKey(w.name))), ...filters.map((f) => client.get(filterKey(f))))
+    .commit();
+  if (res.succeeded) return { ok: true, revision: res.header.revision };
+  const ranges = res.responses.map((r) => r.response_range?.kvs);
+  const current = new Map<string, StoredKV>();
+  writes.forEach((w, i) => {
+    const kv = kvOf(ranges[i]);
+    if (kv) current.set(w.name, kv);
+  });
+  return { ok: false, current, missingFilters: filters.filter((_, i) => !(ranges[writes.length + i]?.length ?? 0)) };
 }

@@ -1,0 +1,91 @@
+import * as pulumi from "@pulumi/pulumi";
+import { type BgpPeerArgs, providerText, refusePlaintextSecrets } from "./resource";
+import type { SetPeer, StoredMeta } from "./set";
+import * as setShim from "./set-shim";
+
+type In<T> = pulumi.Input<T>;
+
+/** One peer of a set: BgpPeer's inputs (the Calico name, or seed terms that derive it), without adopt, which is the set's. */
+export type BgpPeerSetEntry = Omit<BgpPeerArgs, "adopt">;
+
+export interface BgpPeerSetArgs {
+  /**
+   * The peers, as a list or as a map by Calico name. Each is validated as a BgpPeer is, and written
+   * byte for byte as a BgpPeer with the same inputs writes it.
+   */
+  peers: In<In<BgpPeerSetEntry>[]> | In<Record<string, In<BgpPeerSetEntry>>>;
+  /**
+   * Take over peers of the set that already exist (created by calicoctl, or by BgpPeer resources
+   * being moved into the set) instead of failing: equal ones are taken as they are, without a write.
+   */
+  adopt?: In<boolean>;
+}
+
+/** The type token pulumi.dynamic.Resource would give. */
+const TYPE = "pulumi-nodejs:dynamic/calico:BgpPeerSet";
+
+/**
+ * Many Calico BGPPeers as one Pulumi resource. For a large fabric: the engine saves its whole
+ * checkpoint after every resource, so a per-rack set instead of a resource per peer is what makes
+ * a fabric of thousands of peers take seconds. Reads are one etcd Range for the set; writes go in
+ * transactions of up to 128 peers, each peer guarded as a BgpPeer is. `pulumi preview --diff`
+ * shows each peer's fields: `peers["rack1-host3.10-0-0-1"].asNumber`.
+ */
+export class BgpPeerSet extends pulumi.CustomResource {
+  /** The peers by Calico name, normalized as stored (only the labels and annotations the set manages). */
+  declare readonly peers: pulumi.Output<Record<string, SetPeer>>;
+  /** Per peer: metadata.uid, metadata.creationTimestamp and etcd's mod revision (resourceVersion). */
+  declare readonly stored: pulumi.Output<Record<string, StoredMeta>>;
+  declare readonly adopt?: pulumi.Output<boolean>;
+
+  constructor(name: string, args: BgpPeerSetArgs, opts?: pulumi.CustomResourceOptions) {
+    if (opts?.import !== undefined) {
+      throw new Error(
+        `BgpPeerSet "${name}": the \`import\` resource option cannot work for a Pulumi dynamic resource (pulumi/pulumi#16175). Declare the existing peers in the set and set \`adopt: true\`: the next \`pulumi up\` takes them over, and writes only the peers whose spec differs.`,
+      );
+    }
+    refusePlaintextSecrets();
+    super(TYPE, name, { stored: undefined, ...args, name, __provider: providerText(setShim) }, opts);
+  }
+
+  static override isInstance(obj: unknown): obj is BgpPeerSet {
+    return typeof obj === "object" && obj !== null && (obj as { __pulumiType?: unknown }).__pulumiType === TYPE;
+  }
+}
+
+/** A top-of-rack switch the rack's hosts peer with. */
+export interface TorArgs {
+  ip: In<string>;
+  asNumber: In<number | string>;
+}
+
+/** Fields every peer of a rack shares: BgpPeer's spec fields and labels, not its identity. */
+export type RackPeerDefaults = Omit<BgpPeerSetEntry, "name" | "scope" | "node" | "hostname" | "peerIP" | "asNumber" | "nodeSelector" | "peerSelector">;
+
+export interface RackPeersArgs {
+  /** The rack's hosts: Calico node names. */
+  hosts: In<In<string>[]>;
+  /** The rack's ToR switches: every host peers with each of them. */
+  tors: In<In<TorArgs>[]>;
+  /** What every peer of the rack shares, such as labels, password or keepOriginalNextHop. */
+  peer?: In<RackPeerDefaults>;
+  adopt?: In<boolean>;
+}
+
+/**
+ * One rack's node-scoped peers: every host with every ToR, a BgpPeerSet. Each peer has the name
+ * calico-upgrade gives a node peer (`<host>.<peerIP with dashes>`), as a BgpPeer in seed terms
+ * (`scope: "node"`) does, so peers move between the two without a write.
+ */
+export class RackPeers extends BgpPeerSet {
+  constructor(name: string, args: RackPeersArgs, opts?: pulumi.CustomResourceOptions) {
+    const peers = pulumi
+      .all([args.hosts, args.tors, args.peer ?? {}])
+      .apply(([hosts, tors, peer]) =>
+        hosts.flatMap((host) =>
+          tors.map((tor) => ({ ...(peer as Record<string, unknown>), scope: "node" as const, node: host, peerIP: tor.ip, asNumber: tor.asNumber })),
+        ),
+      );
+    super(name, { peers: peers as In<In<BgpPeerSetEntry>[]>, adopt: args.adopt }, opts);
+  }
+}

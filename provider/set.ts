@@ -1,0 +1,345 @@
+import { randomUUID } from "node:crypto";
+import {
+  adoption,
+  alreadyExists,
+  assertWritable,
+  decodeKV,
+  desiredValue,
+  filterError,
+  type Managed,
+  managedBy,
+  outputsFrom,
+  type PeerOutputs,
+  plain,
+  refuseFieldsTooNew,
+  withClient,
+} from "./client";
+import { AlreadyExistsError, ConflictError, NotFoundError, UnreachableError } from "./datastore/errors";
+import { commitChunk, getPeersIn, type SetWrite, type StoredKV } from "./datastore/store";
+import { decodeValue, ETCD_MAX_REQUEST_BYTES, nowTimestamp, peerKey } from "./model/codec";
+import type { PeerInputs } from "./model/spec";
+
+/**
+ * The client layer for a set of peers managed as one Pulumi resource (BgpPeerSet, RackPeers).
+ * Every peer is the object a BgpPeer with the same inputs writes: the same value encoding, uid and
+ * creationTimestamp, adoption and preserved fields, all from client.ts. What differs is the
+ * transport: one Range for the whole set, and its writes packed into as few transactions as etcd
+ * takes, each write guarded per key as BgpPeer guards its one.
+ */
+
+type Json = Record<string, unknown>;
+
+/** A peer of a set as check normalizes it: BgpPeer's inputs without the name (the map's key) and adopt (the set's). */
+export type SetPeer = Omit<PeerInputs, "name" | "adopt">;
+
+export interface SetInputs {
+  /** The set's own name (the Pulumi resource name); no Calico object has it. */
+  name: string;
+  /** The peers by Calico name. */
+  peers: Record<string, SetPeer>;
+  adopt?: boolean;
+}
+
+/** What etcd and Calico assigned to one peer, as a BgpPeer keeps it in its outputs. */
+export interface StoredMeta {
+  uid: string;
+  creationTimestamp: string;
+  resourceVersion: string;
+  preserved?: Json;
+}
+
+export interface SetOutputs extends SetInputs {
+  stored: Record<string, StoredMeta>;
+}
+
+/** etcd's default --max-txn-ops: a transaction with more compares or more operations is refused. */
+export const MAX_TXN_OPS = 128;
+// The request-size budget of one transaction, below --max-request-bytes by a margin for the
+// compares, the Else reads and gRPC framing.
+const MAX_TXN_BYTES = ETCD_MAX_REQUEST_BYTES - 64 * 1024;
+
+export function peerInputs(name: string, p: SetPeer, adopt?: boolean): PeerInputs {
+  return plain({ ...p, name, adopt: adopt || undefined }) as PeerInputs;
+}
+
+function split(outs: PeerOutputs): [SetPeer, StoredMeta] {
+  const { name, adopt, scope, uid, creationTimestamp, resourceVersion, preserved, ...peer } = outs;
+  return [peer, plain({ uid, creationTimestamp, resourceVersion, preserved })];
+}
+
+/** The value a peer's last recorded state describes: what the stack last wrote or adopted. */
+function recordedValue(name: string, p: SetPeer, meta: StoredMeta): string {
+  return desiredValue(peerInputs(name, p), meta, meta.preserved);
+}
+
+/** A peer's share of a plan: the write it needs, if any, and its outputs once that is done. */
+interface Step {
+  name: string;
+  write?: SetWrite;
+  /** Outputs after the write (given its revision), or undefined for a peer that leaves the set. */
+  after?: (revision: string) => PeerOutputs;
+}
+
+function written(name: string, value: string, managed: Managed): (revision: string) => PeerOutputs {
+  return (revision) => outputsFrom(decodeValue(peerKey(name), value), revision, managed);
+}
+
+/** Names quoted, each with its detail if any, the first `limit` of them. */
+function describeList(names: (string | [string, string])[], limit = 10): string {
+  const shown = names.slice(0, limit).map((n) => (typeof n === "string" ? `"${n}"` : `"${n[0]}" (${n[1]})`));
+  return names.length > limit ? `${shown.join(", ")} and ${names.length - limit} more` : shown.join(", ");
+}
+
+/**
+ * Plans an up of the set from `olds` (undefined for a create) to `news` against what etcd holds.
+ * Every refusal (a peer that exists without adopt, a peer changed or deleted outside Pulumi) is
+ * found here, before anything is written.
+ *
+ * A peer's bytes decide whether it is this stack's, not its revision alone: a peer whose value is
+ * exactly what the stack recorded, or exactly what this up would write, is the stack's own. That
+ * is what lets a rerun after a partly failed up converge: chunks that landed are recognized and
+ * not written again.
+ */
+function plan(setName: string, olds: SetOutputs | undefined, news: SetInputs | undefined, current: Map<string, StoredKV>): Step[] {
+  const steps: Step[] = [];
+  const exists: string[] = [];
+  const changed: [string, string][] = [];
+  const deleted: string[] = [];
+  const names = [...new Set([...Object.keys(olds?.peers ?? {}), ...Object.keys(news?.peers ?? {})])].sort();
+  for (const name of names) {
+    const kv = current.get(name);
+    const oldPeer = olds?.peers[name];
+    const meta = olds?.stored[name];
+    const newPeer = news?.peers[name];
+    if (newPeer && !(oldPeer && meta)) {
+      const inputs = peerInputs(name, newPeer);
+      if (!kv) {
+        const value = desiredValue(inputs, { uid: randomUUID(), creationTimestamp: nowTimestamp() }, undefined);
+        steps.push({ name, write: { op: "create", name, value, filters: inputs.filters ?? [] }, after: written(name, value, managedBy(inputs)) });
+      } else if (!news?.adopt) {
+        exists.push(name);
+      } else {
+        const a = adoption({ ...inputs, adopt: true }, kv);
+        const managed = { ...a.managed, adopt: undefined };
+        if (a.same) steps.push({ name, after: () => outputsFrom(a.stored, kv.modRevision, managed) });
+        else
+          steps.push({
+            name,
+            write: { op: "update", name, value: a.value, rev: kv.modRevision, filters: inputs.filters ?? [] },
+            after: written(name, a.value, managed),
+          });
+      }
+      continue;
+    }
+    if (!oldPeer || !meta) continue;
+    const recorded = recordedValue(name, oldPeer, meta);
+    const ours = kv !== undefined && (kv.modRevision === meta.resourceVersion || kv.value === recorded);
+    const keep = (): PeerOutputs => plain({ ...oldPeer, name, ...meta }) as PeerOutputs;
+    if (!newPeer) {
+      if (!kv) continue;
+      // As BgpPeer's delete: an out-of-band edit of the same object (same uid) does not stop it.
+      if (ours || decodeKV(name, kv).uid === meta.uid) steps.push({ name, write: { op: "delete", name, rev: kv.modRevision } });
+      else changed.push([name, `a different object: uid ${decodeKV(name, kv).uid ?? "none"} in etcd, ${meta.uid} in state`]);
+      continue;
+    }
+    const inputs = peerInputs(name, newPeer);
+    const value = desiredValue(inputs, meta, meta.preserved);
+    if (value === recorded) {
+      // Unchanged in the program: nothing to write. Drift stays drift, for refresh to show.
+      steps.push({ name, after: kv && ours ? () => outputsFrom(decodeKV(name, kv), kv.modRevision, managedBy(inputs)) : keep });
+    } else if (!kv) {
+      deleted.push(name);
+    } else if (kv.value === value) {
+      // Written by an earlier up that failed in a later chunk.
+      steps.push({ name, after: () => outputsFrom(decodeKV(name, kv), kv.modRevision, managedBy(inputs)) });
+    } else if (ours) {
+      steps.push({
+        name,
+        write: { op: "update", name, value, rev: kv.modRevision, filters: inputs.filters ?? [] },
+        after: written(name, value, managedBy(inputs)),
+      });
+    } else {
+      changed.push([name, `etcd has resourceVersion ${kv.modRevision}, state has ${meta.resourceVersion}`]);
+    }
+  }
+  const refusals: string[] = [];
+  if (exists.length) {
+    const first = exists[0];
+    refusals.push(
+      `${exists.length} peer(s) already exist in etcd and are not managed by this stack: ${describeList(exists)}. ${alreadyExists(
+        first,
+        decodeKV(first, current.get(first)!),
+      )
+        .replace(/^BGPPeer "[^"]*" already exists in etcd \([^)]*\) and is not managed by this stack; nothing was written\. /, "")
+        .replace("on this BgpPeer", "on the set")}`,
+    );
+  }
+  if (changed.length)
+    refusals.push(
+      `${changed.length} peer(s) were changed outside Pulumi: ${describeList(changed)}. Run \`pulumi refresh\` to see the changes, then \`pulumi up\` to apply your program over them`,
+    );
+  if (deleted.length)
+    refusals.push(
+      `${deleted.length} peer(s) were deleted outside Pulumi: ${describeList(deleted)}. Run \`pulumi refresh\` to drop them from state, then \`pulumi up\` to create them again`,
+    );
+  if (refusals.length) {
+    const Err = exists.length ? AlreadyExistsError : changed.length ? ConflictError : NotFoundError;
+    throw new Err(`BgpPeerSet "${setName}": ${refusals.join("; ")}. Nothing was written.`);
+  }
+  return steps;
+}
+
+/** Writes packed into transactions: at most MAX_TXN_OPS compares (one per peer, one per BGPFilter named) and MAX_TXN_BYTES. */
+export function chunk(writes: SetWrite[], maxOps = MAX_TXN_OPS): SetWrite[][] {
+  const out: SetWrite[][] = [];
+  let cur: SetWrite[] = [];
+  let filters = new Set<string>();
+  let bytes = 0;
+  for (const w of writes) {
+    const wFilters = w.op === "delete" ? [] : w.filters.filter((f) => !filters.has(f));
+    const wBytes = peerKey(w.name).length + (w.op === "delete" ? 0 : Buffer.byteLength(w.value)) + 64;
+    if (cur.length && (cur.length + 1 + filters.size + wFilters.length > maxOps || bytes + wBytes > MAX_TXN_BYTES)) {
+      out.push(cur);
+      cur = [];
+      filters = new Set();
+      bytes = 0;
+    }
+    cur.push(w);
+    if (w.op !== "delete") for (const f of w.filters) filters.add(f);
+    bytes += wBytes;
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
+
+/** Whether what etcd holds is what `writes` put there (a transaction lands whole or not at all). */
+function landed(writes: readonly SetWrite[], current: Map<string, StoredKV>): boolean {
+  return writes.every((w) => (w.op === "delete" ? !current.has(w.name) : current.get(w.name)?.value === w.value));
+}
+
+/**
+ * Commits `writes` chunk by chunk. A chunk whose answer was lost is read back; one whose guard
+ * failed (a peer changed after the plan's read) stops the run. Then the peers this run created
+ * are deleted again, guarded by the revision it gave them, so that state (which records nothing
+ * of a failed step) and etcd agree; its updates and deletes stay, and the rerun recognizes them.
+ */
+async function commit(setName: string, writes: SetWrite[]): Promise<Map<string, string>> {
+  const revisions = new Map<string, string>();
+  const created: SetWrite[] = [];
+  for (const part of chunk(writes)) {
+    let outcome: { revision: string } | { failure: Error };
+    try {
+      const res = await withClient("write", (c) => commitChunk(c, part));
+      if (res.ok) outcome = { revision: res.revision };
+      else if (landed(part, res.current)) outcome = { revision: maxRevision(part, res.current) };
+      else outcome = { failure: chunkFailure(part, res.current, res.missingFilters) };
+    } catch (e) {
+      if (!(e instanceof UnreachableError)) throw await undone(setName, e as Error, created, revisions);
+      let now: Map<string, StoredKV>;
+      try {
+        now = await withClient("write (reading back)", (c) =>
+          getPeersIn(
+            c,
+            part.map((w) => w.name),
+          ),
+        );
+      } catch {
+        throw await undone(
+          setName,
+          e,
+          created,
+          revisions,
+          `may or may not have landed: etcd could not be read back (its peers: ${describeList(part.map((w) => w.name))})`,
+        );
+      }
+      if (!landed(part, now)) throw await undone(setName, e, created, revisions);
+      outcome = { revision: maxRevision(part, now) };
+    }
+    if ("failure" in outcome) throw await undone(setName, outcome.failure, created, revisions);
+    for (const w of part) {
+      revisions.set(w.name, outcome.revision);
+      if (w.op === "create") created.push(w);
+    }
+  }
+  return revisions;
+}
+
+function maxRevision(part: readonly SetWrite[], current: Map<string, StoredKV>): string {
+  const revs = part.map((w) => current.get(w.name)?.modRevision).filter((r): r is string => r !== undefined);
+  return revs.sort((a, b) => (BigInt(a) < BigInt(b) ? 1 : -1))[0] ?? "0";
+}
+
+function chunkFailure(part: readonly SetWrite[], current: Map<string, StoredKV>, missingFilters: string[]): Error {
+  if (missingFilters.length) return filterError(part.find((w) => w.op !== "delete" && w.filters.some((f) => missingFilters.includes(f)))!.name, missingFilters);
+  const moved = part.filter((w) => {
+    const kv = current.get(w.name);
+    return w.op === "create" ? kv !== undefined : kv === undefined ? w.op === "update" : kv.modRevision !== w.rev;
+  });
+  return new ConflictError(`peer(s) changed in etcd while this up ran: ${describeList(moved.map((w) => w.name))}. Run \`pulumi refresh\`, then \`pulumi up\``);
+}
+
+/** The error of a failed run, after deleting the peers it created (see commit): the cause's own class, with the whole story. */
+async function undone(setName: string, cause: Error, created: SetWrite[], revisions: Map<string, string>, uncertain?: string): Promise<Error> {
+  const head = `BgpPeerSet "${setName}": ${cause.message.replace(/\.$/, "")}${uncertain ? ` (the last transaction ${uncertain})` : ""}.`;
+  if (!created.length) {
+    cause.message = `${head} Transactions before it were applied; \`pulumi up\` again converges.`;
+    return cause;
+  }
+  const undo: SetWrite[] = created.map((w) => ({ op: "delete", name: w.name, rev: revisions.get(w.name)! }));
+  try {
+    for (const part of chunk(undo)) await withClient("undo", (c) => commitChunk(c, part));
+    cause.message = `${head} The ${created.length} peer(s) this run had created were deleted again; updates and deletes before it were applied. \`pulumi up\` again converges.`;
+  } catch {
+    cause.message = `${head} ${created.length} peer(s) this run created could not be deleted again and are in etcd but not in state: ${describeList(created.map((w) => w.name))}. Set \`adopt: true\` on the set and run \`pulumi up\`: it takes them over without writing.`;
+  }
+  return cause;
+}
+
+function outputs(name: string, adopt: boolean | undefined, all: PeerOutputs[]): SetOutputs {
+  const peers: Record<string, SetPeer> = {};
+  const stored: Record<string, StoredMeta> = {};
+  for (const o of [...all].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    [peers[o.name], stored[o.name]] = split(o);
+  }
+  return plain({ name, peers, adopt: adopt || undefined, stored });
+}
+
+async function run(setName: string, olds: SetOutputs | undefined, news: SetInputs | undefined): Promise<SetOutputs | undefined> {
+  const names = [...new Set([...Object.keys(olds?.peers ?? {}), ...Object.keys(news?.peers ?? {})])];
+  for (const [name, p] of Object.entries(news?.peers ?? {})) assertWritable(peerInputs(name, p, news?.adopt));
+  const current = await withClient("read", (c) => getPeersIn(c, names));
+  const steps = plan(setName, olds, news, current);
+  for (const s of steps) if (s.write && s.write.op !== "delete") await refuseFieldsTooNew(peerInputs(s.name, news!.peers[s.name]));
+  const revisions = await commit(
+    setName,
+    steps.flatMap((s) => (s.write ? [s.write] : [])),
+  );
+  if (!news) return undefined;
+  return outputs(
+    news.name,
+    news.adopt,
+    steps.flatMap((s) => (s.after ? [s.after(revisions.get(s.name) ?? "")] : [])),
+  );
+}
+
+export async function createSet(news: SetInputs): Promise<SetOutputs> {
+  return (await run(news.name, undefined, news))!;
+}
+
+export async function updateSet(olds: SetOutputs, news: SetInputs): Promise<SetOutputs> {
+  return (await run(news.name, olds, news))!;
+}
+
+export async function deleteSet(olds: SetOutputs): Promise<void> {
+  await run(olds.name, olds, undefined);
+}
+
+/** The set as etcd holds it, from one Range; undefined when none of its peers is left. */
+export async function readSet(props: SetOutputs): Promise<SetOutputs | undefined> {
+  const names = Object.keys(props.peers ?? {});
+  const current = await withClient("read", (c) => getPeersIn(c, names));
+  if (names.length && current.size === 0) return undefined;
+  const all: PeerOutputs[] = [];
+  for (const [name, kv] of current) all.push(outputsFrom(decodeKV(name, kv), kv.modRevision, managedBy(props.peers[name])));
+  return outputs(props.name, props.adopt, all);
+}
