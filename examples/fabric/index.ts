@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { BgpPeer } from "../../provider";
+import { BgpPeer, RackPeers } from "../../provider";
 
 /** A rack: its hosts (Calico node names) and its two top-of-rack switches. */
 interface Rack {
@@ -36,27 +36,24 @@ const DEFAULT_RACKS: Rack[] = [
   },
 ];
 
-/** A small fabric: every host peers with its rack's two ToRs, plus route reflectors and a selector peer. */
+/**
+ * A small fabric: each rack's hosts peer with its two ToRs (one RackPeers per rack: a resource for
+ * many peers), plus one-off BgpPeers: route reflectors and a selector peer.
+ */
 export = async () => {
   const config = new pulumi.Config();
   const racks = config.getObject<Rack[]>("racks") ?? DEFAULT_RACKS;
-  const hostPeers: BgpPeer[] = [];
-  for (const rack of racks) {
-    for (const host of rack.hosts) {
-      for (const tor of rack.tors) {
-        // Seed-model terms: the Calico name is calico-upgrade's, e.g. "r1-host1.10-1-0-1".
-        hostPeers.push(new BgpPeer(`${host}-${tor.ip}`, { scope: "node", node: host, peerIP: tor.ip, asNumber: tor.asNumber, labels: { rack: rack.name } }));
-      }
-    }
-  }
+  // Every host with each ToR, named the calico-upgrade way, e.g. "r1-host1.10-1-0-1".
+  const rackPeers = racks.map((rack) => new RackPeers(rack.name, { hosts: rack.hosts, tors: rack.tors, peer: { labels: { rack: rack.name } } }));
   const rrV4 = new BgpPeer("rr-v4", { name: "rr-v4", peerIP: "10.0.0.10", asNumber: 64512, maxRestartTime: "120s" });
   const rrV6 = new BgpPeer("rr-v6", { name: "rr-v6", peerIP: "2001:db8::10", asNumber: 64512, sourceAddress: "None" });
   // Nodes labelled route-reflector peer with each other (a full mesh between reflectors).
   const rrMesh = new BgpPeer("rr-mesh", { name: "rr-mesh", nodeSelector: "has(route-reflector)", peerSelector: "has(route-reflector)" });
+  const hostPeerNames = pulumi.all(rackPeers.map((r) => r.peers)).apply((sets) => sets.flatMap((s) => Object.keys(s)));
   return {
-    hostPeerCount: hostPeers.length,
+    hostPeerCount: hostPeerNames.apply((n) => n.length),
+    hostPeers: hostPeerNames,
     routeReflectors: [rrV4.peerIP, rrV6.peerIP],
     selectorPeer: rrMesh.name,
-    keys: pulumi.all(hostPeers.map((p) => p.key)),
   };
 };
