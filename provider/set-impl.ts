@@ -112,7 +112,7 @@ export const impl = {
     const { inputs, failures } = checkSet(news);
     if (!inputs) return { failures };
     if (inputs.peers === (UNKNOWN as unknown) || JSON.stringify(inputs).includes(UNKNOWN)) return { inputs };
-    // Peers new to the set: say at preview what the up would meet in etcd (one Range for all).
+    // Peers new to the set: say at preview what the up would meet in etcd (one read per 128 peers).
     const before = (olds?.peers ?? {}) as Json;
     const added = Object.keys(inputs.peers).filter((n) => !(n in before));
     if (added.length) {

@@ -27,7 +27,7 @@ const TYPE = "pulumi-nodejs:dynamic/calico:BgpPeerSet";
 /**
  * Many Calico BGPPeers as one Pulumi resource. For a large fabric: the engine saves its whole
  * checkpoint after every resource, so a per-rack set instead of a resource per peer is what makes
- * a fabric of thousands of peers take seconds. Reads are one etcd Range for the set; writes go in
+ * a fabric of thousands of peers take seconds. Reads are one etcd request per 128 peers; writes go in
  * transactions of up to 128 peers, each peer guarded as a BgpPeer is. `pulumi preview --diff`
  * shows each peer's fields: `peers["rack1-host3.10-0-0-1"].asNumber`.
  */

@@ -15,7 +15,7 @@ import {
   withClient,
 } from "./client";
 import { AlreadyExistsError, ConflictError, NotFoundError, UnreachableError } from "./datastore/errors";
-import { commitChunk, getPeersIn, type SetWrite, type StoredKV } from "./datastore/store";
+import { commitChunk, getPeersIn, MAX_TXN_OPS, type SetWrite, type StoredKV } from "./datastore/store";
 import { decodeValue, ETCD_MAX_REQUEST_BYTES, nowTimestamp, peerKey } from "./model/codec";
 import type { PeerInputs } from "./model/spec";
 
@@ -23,7 +23,7 @@ import type { PeerInputs } from "./model/spec";
  * The client layer for a set of peers managed as one Pulumi resource (BgpPeerSet, RackPeers).
  * Every peer is the object a BgpPeer with the same inputs writes: the same value encoding, uid and
  * creationTimestamp, adoption and preserved fields, all from client.ts. What differs is the
- * transport: one Range for the whole set, and its writes packed into as few transactions as etcd
+ * transport: one read for the whole set (up to 128 peers a request), and its writes packed into as few transactions as etcd
  * takes, each write guarded per key as BgpPeer guards its one.
  */
 
@@ -52,8 +52,6 @@ export interface SetOutputs extends SetInputs {
   stored: Record<string, StoredMeta>;
 }
 
-/** etcd's default --max-txn-ops: a transaction with more compares or more operations is refused. */
-export const MAX_TXN_OPS = 128;
 // The request-size budget of one transaction, below --max-request-bytes by a margin for the
 // compares, the Else reads and gRPC framing.
 const MAX_TXN_BYTES = ETCD_MAX_REQUEST_BYTES - 64 * 1024;
@@ -334,7 +332,7 @@ export async function deleteSet(olds: SetOutputs): Promise<void> {
   await run(olds.name, olds, undefined);
 }
 
-/** The set as etcd holds it, from one Range; undefined when none of its peers is left. */
+/** The set as etcd holds it, from one read per 128 peers; undefined when none of its peers is left. */
 export async function readSet(props: SetOutputs): Promise<SetOutputs | undefined> {
   const names = Object.keys(props.peers ?? {});
   const current = await withClient("read", (c) => getPeersIn(c, names));

@@ -27,6 +27,9 @@ export function clientOptions(s: ConnectionSettings): IOptions {
   const opts: IOptions = {
     hosts: s.endpoints.map((e) => e.replace(/\/$/, "")),
     dialTimeout: s.timeoutMs,
+    // A set's read of 128 peers can be 128 values of up to 1.5 MB each, above gRPC's default 4 MiB
+    // for a received message; etcd itself sends responses of any size.
+    grpcOptions: { "grpc.max_receive_message_length": -1 },
     defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + s.timeoutMs }),
     // A call that fails on one endpoint (down, unreachable, timed out, or between leaders) is tried
     // again on another, with a backoff that outlasts a leader election, and the failed endpoint is

@@ -1,5 +1,5 @@
 import type { Etcd3, IKeyValue } from "etcd3";
-import { filterKey, PEER_PREFIX, peerKey } from "../model/codec";
+import { filterKey, peerKey } from "../model/codec";
 import { CLUSTER_INFORMATION_KEY } from "../model/keys";
 
 /** A peer as stored: its value and etcd's mod revision (Calico's resourceVersion). */
@@ -81,21 +81,23 @@ export async function deletePeer(client: Etcd3, name: string, modRevision: strin
   return { ok: false, current: kvOf(res.responses[0]?.response_range?.kvs) };
 }
 
-/** Every stored peer among `names`, from one Range over the span their keys cover. */
+/** etcd's default --max-txn-ops: a transaction with more compares or more operations is refused. */
+export const MAX_TXN_OPS = 128;
+
+/**
+ * Every stored peer among `names`: one read-only transaction of single-key Ranges per 128 names, so
+ * a set of a rack is one request, and what is read is exactly its keys whatever their names (a
+ * Range over the span of the names would also read every key that sorts between them).
+ */
 export async function getPeersIn(client: Etcd3, names: readonly string[]): Promise<Map<string, StoredKV>> {
   const out = new Map<string, StoredKV>();
-  if (names.length === 0) return out;
-  const keys = names.map((n) => Buffer.from(peerKey(n))).sort(Buffer.compare);
-  // One request whatever the count: a set's names share a prefix (its rack), so the span holds
-  // few keys beyond its own, and those are dropped here.
-  const res = await client
-    .getAll()
-    .inRange({ start: keys[0], end: Buffer.concat([keys[keys.length - 1], Buffer.from([0])]) })
-    .exec();
-  const wanted = new Set(names);
-  for (const kv of res.kvs) {
-    const name = kv.key.toString("utf8").slice(PEER_PREFIX.length);
-    if (wanted.has(name)) out.set(name, { value: kv.value.toString("utf8"), modRevision: kv.mod_revision });
+  for (let i = 0; i < names.length; i += MAX_TXN_OPS) {
+    const part = names.slice(i, i + MAX_TXN_OPS);
+    const res = await client.kv.txn({ compare: [], success: part.map((n) => ({ request_range: { key: Buffer.from(peerKey(n)) } })) });
+    res.responses.forEach((r, j) => {
+      const kv = kvOf(r.response_range?.kvs);
+      if (kv) out.set(part[j], kv);
+    });
   }
   return out;
 }

@@ -56,21 +56,23 @@ describe("BgpPeerSet against etcd", () => {
     await impl.delete(set.id, set.outs as SetOutputs);
   });
 
-  it("creates, reads and deletes 300 peers in 3 transactions and 1 range each way", async () => {
+  it("creates, reads and deletes 300 peers with ceil(300 / 128) = 3 requests to read and 3 to write", async () => {
     const inputs = await checked({ name: "r300", peers: hostPeers("r300", 300) });
     const r0 = await revision();
     const c = await rpcs(() => impl.create(inputs));
-    assert.equal(c.txn, 3, "ceil(300 / 128) transactions");
-    assert.equal(c.range, 1, "one range before writing");
-    assert.equal(await revision(), r0 + 3n);
+    assert.equal(c.txn, 6, "3 read-only transactions, then 3 that write");
+    assert.equal(c.range, 0);
+    assert.equal(await revision(), r0 + 3n, "3 writes");
     const outs = c.result.outs as SetOutputs;
     assert.equal(Object.keys(outs.stored).length, 300);
     const rd = await rpcs(() => impl.read("r300", outs));
-    assert.equal(rd.range, 1);
-    assert.equal(rd.txn, 0);
+    assert.equal(rd.txn, 3);
+    assert.equal(rd.range, 0);
     assert.deepEqual(rd.result.props, outs, "a read of an unchanged set returns its outputs");
+    const r1 = await revision();
     const del = await rpcs(() => impl.delete("r300", outs));
-    assert.equal(del.txn, 3);
+    assert.equal(del.txn, 6);
+    assert.equal(await revision(), r1 + 3n);
     assert.equal((await etcd.admin.getAll().prefix(`${PEER_PREFIX}r300-`).keys()).length, 0);
   });
 
@@ -78,14 +80,19 @@ describe("BgpPeerSet against etcd", () => {
     // 150 peers that each name their own filter: a compare per peer and per filter, 64 peers a transaction.
     for (let i = 1; i <= 150; i++) await etcd.admin.put(filterKey(`f${i}`)).value("{}");
     const peers = hostPeers("filt", 150).map((p, i) => ({ ...p, filters: [`f${i + 1}`] }));
+    const r0 = await revision();
     const c = await rpcs(async () => impl.create(await checked({ name: "filt", peers })));
-    assert.equal(c.txn, 3, "ceil(150 / 64)");
+    assert.equal(await revision(), r0 + 3n, "ceil(150 / 64) transactions");
     await impl.delete("filt", c.result.outs as SetOutputs);
-    // Eight peers of 250 KiB annotations each: 2 MB, more than one request may carry.
-    const big = hostPeers("big", 8).map((p, i) => ({ ...p, annotations: { note: `${i}`.padEnd(250 * 1024, "x") } }));
+    // 128 peers of 200 KiB annotations each: 25 MB, in requests of at most 1.5 MiB, and read back
+    // in one response far above gRPC's default 4 MiB limit.
+    const big = hostPeers("big", 128).map((p, i) => ({ ...p, annotations: { note: `${i}`.padEnd(200 * 1024, "x") } }));
+    const r1 = await revision();
     const b = await rpcs(async () => impl.create(await checked({ name: "big", peers: big })));
-    assert.ok(b.txn >= 2, `split by bytes (${b.txn} transactions)`);
-    assert.equal((await etcd.admin.getAll().prefix(`${PEER_PREFIX}big-`).keys()).length, 8);
+    assert.ok((await revision()) - r1 >= 17n, "split by bytes: 25 MB in requests of at most 1.5 MiB");
+    assert.equal((await etcd.admin.getAll().prefix(`${PEER_PREFIX}big-`).keys()).length, 128);
+    const read = await impl.read("big", b.result.outs as SetOutputs);
+    assert.equal(Object.keys((read.props as SetOutputs).peers).length, 128);
     await impl.delete("big", b.result.outs as SetOutputs);
   });
 
@@ -114,7 +121,7 @@ describe("BgpPeerSet against etcd", () => {
     assert.equal(await revision(), r0);
     // With adopt: the equal peer is taken without a write, the others are created in one transaction.
     const adopted = await rpcs(async () => impl.create(await checked({ ...news, adopt: true })));
-    assert.equal(adopted.txn, 1);
+    assert.equal(adopted.txn, 3, "check's read, create's read, one write");
     assert.equal((adopted.result.outs as SetOutputs).stored["taken-host2.10-9-0-1"].uid, "u-1");
     assert.equal(await revision(), r0 + 1n);
   });
