@@ -3,8 +3,10 @@
  *
  *   node dist/bench/fleet.js <op> <variant> <size> <projectDir> <workDir>
  *
- * op: up | preview | destroy | export. variant: ours (BgpPeer) or floor (a dynamic resource with the
- * same inputs whose provider does nothing). Everything Pulumi is loaded from <projectDir>, a user
+ * op: up | preview | refresh | destroy | export. variant: ours (BgpPeer), floor (a dynamic resource
+ * with the same inputs whose provider does nothing) or racks (the rack fabric of rackFabric, one
+ * RackPeers per rack). BENCH_CHANGE=1 changes one field of the racks program: rack 1's first ToR's
+ * AS number. Everything Pulumi is loaded from <projectDir>, a user
  * project with the packed package installed, so the program sees one copy of the SDK and the
  * provider is serialized as it is for users. Prints one JSON line: the step's time and results.
  */
@@ -38,6 +40,17 @@ export function fleetArgs(size: number): Array<[string, Record<string, unknown>]
   return out;
 }
 
+/** Racks of 40 hosts and 2 ToRs: 80 node peers each, the last rack smaller when size is not a multiple of 80. */
+export function rackFabric(size: number): Array<{ name: string; hosts: string[]; tors: { ip: string; asNumber: number }[] }> {
+  const racks = [];
+  for (let r = 1; (r - 1) * 80 < size; r++) {
+    const hosts = Array.from({ length: Math.min(40, Math.ceil((size - (r - 1) * 80) / 2)) }, (_, h) => `rack${r}-host${h + 1}`);
+    const tors = [1, 2].map((t) => ({ ip: `10.${r >> 8}.${r & 255}.${t}`, asNumber: 65000 + r }));
+    racks.push({ name: `rack${r}`, hosts, tors });
+  }
+  return racks;
+}
+
 function stateStats(deployment: any): StateStats {
   const peers = deployment.resources.filter((r: any) => r.type.startsWith("pulumi-nodejs:dynamic"));
   let bytes = 0;
@@ -58,10 +71,17 @@ async function main() {
   const req = createRequire(path.join(proj, "package.json"));
   const auto = req("@pulumi/pulumi/automation");
   const pulumi = req("@pulumi/pulumi");
-  const { BgpPeer } = req("pulumi-calico-bgppeer");
+  const { BgpPeer, RackPeers } = req("pulumi-calico-bgppeer");
   const noop = req("bench-noop-provider");
   const size = Number(sizeText);
   const program = async () => {
+    if (variant === "racks") {
+      for (const rack of rackFabric(size)) {
+        const tors = rack.tors.map((t, i) => (process.env.BENCH_CHANGE && rack.name === "rack1" && i === 0 ? { ...t, asNumber: t.asNumber + 1 } : t));
+        new RackPeers(rack.name, { hosts: rack.hosts, tors });
+      }
+      return {};
+    }
     for (const [name, args] of fleetArgs(size)) {
       if (variant === "ours") new BgpPeer(name, args);
       else new pulumi.dynamic.Resource(noop, name, { ...args }, {});
@@ -81,6 +101,7 @@ async function main() {
   const result: StepResult = { ms: 0 };
   if (op === "up") result.changes = (await stack.up()).summary.resourceChanges;
   else if (op === "preview") result.changes = (await stack.preview()).changeSummary;
+  else if (op === "refresh") result.changes = (await stack.refresh()).summary.resourceChanges;
   else if (op === "destroy") result.changes = (await stack.destroy()).summary.resourceChanges;
   else if (op === "export") result.state = stateStats((await stack.exportStack()).deployment);
   else throw new Error(`unknown op ${op}`);

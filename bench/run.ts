@@ -2,7 +2,7 @@
  * `npm run bench`: how close BgpPeer is to the physical limits, measured side by side in one run
  * against a real etcd on loopback and the real Pulumi CLI. Prints Markdown tables; BENCHMARKS.md
  * records a run. Options: --sizes 100,1000,3000 (fleet sizes), --iterations 300 (latency samples),
- * --only rpc,latency,fleet (sections), --engine-profiles DIR (Go CPU profiles of the engine for each
+ * --only rpc,latency,fleet,racks,check (sections), --engine-profiles DIR (Go CPU profiles of the engine for each
  * fleet step; read them with `go tool pprof -top <pulumi binary> <file>`).
  */
 import { execFileSync, spawn } from "node:child_process";
@@ -19,7 +19,7 @@ import { checkInputs } from "../provider/model/spec";
 import { calicoctlFor } from "../test/harness/calicoctl";
 import { startEtcd, type TestEtcd } from "../test/harness/etcd";
 import { processes } from "../test/harness/procs";
-import type { StepResult } from "./fleet";
+import { rackFabric, type StepResult } from "./fleet";
 import { makeProject } from "./project";
 import { markdownTable } from "./table";
 
@@ -263,6 +263,9 @@ function profilingRoot(pulumiRoot: string, dir: string): string {
   return root;
 }
 
+/** Section 3's times by size, step and variant, for section 8 to compare with. */
+const fleetTimes = new Map<number, Record<string, { ours: number; floor: number }>>();
+
 /** 3-6. Fleet up, no-op preview and destroy against the floor; state size; provider memory; scaling. */
 async function fleet(etcd: TestEtcd, sizes: number[], pulumiRoot: string, engineProfiles?: string): Promise<string> {
   const { proj, cleanup } = makeProject();
@@ -299,6 +302,7 @@ async function fleet(etcd: TestEtcd, sizes: number[], pulumiRoot: string, engine
         }
         if (op === "export") continue;
         const [o, f] = [results.ours[op].ms, results.floor[op].ms];
+        fleetTimes.set(size, { ...fleetTimes.get(size), [op]: { ours: o, floor: f } });
         const label =
           { preview: "preview (no-op)", "up-nockpt": "up, PULUMI_SKIP_CHECKPOINTS", "destroy-nockpt": "destroy, PULUMI_SKIP_CHECKPOINTS" }[op] ?? op;
         timeRows.push([String(size), label, fmt(o / 1000), fmt(f / 1000), `${fmt(o / f)}x`, fmt(o / size), fmt(f / size), revDelta[op]]);
@@ -329,6 +333,88 @@ async function fleet(etcd: TestEtcd, sizes: number[], pulumiRoot: string, engine
     if (root !== pulumiRoot) fs.rmSync(root, { recursive: true, force: true });
   }
   return `${markdownTable(timeRows)}\n\nCPU time of each process, summed over the step (from /proc; 2 cores are shared by all three):\n\n${markdownTable(cpuRows)}\n\n${markdownTable(other)}`;
+}
+
+/**
+ * 8. The same number of peers declared per rack (RackPeers of 40 hosts and 2 ToRs), checkpoints on:
+ * up, a no-op preview, a one-field change (one ToR's AS number: 40 peers), refresh and destroy,
+ * with etcd's RPCs per peer; then calicoctl apply of the same peers as one file.
+ */
+async function racks(etcd: TestEtcd, sizes: number[], pulumiRoot: string): Promise<string> {
+  const { proj, cleanup } = makeProject();
+  const env = { ...process.env, ETCD_ENDPOINTS: etcd.endpoint, BENCH_PULUMI_ROOT: pulumiRoot, PULUMI_CONFIG_PASSPHRASE: "bench" };
+  const rev = async () => BigInt((await etcd.admin.get("/nothing").exec()).header.revision);
+  const rows = [["peers", "racks", "step", "RackPeers s", "ms/peer", "etcd RPCs", "RPCs/peer", "revision delta", "per-peer BgpPeer s", "floor s"]];
+  const ctlRows = [["peers", "step", "calicoctl s", "etcd RPCs", "RPCs/peer", "RackPeers s (same step)", "ratio"]];
+  try {
+    for (const size of sizes) {
+      const fabric = rackFabric(size);
+      const work = fs.mkdtempSync(path.join(os.tmpdir(), "bgppeer-racks-"));
+      const ours: Record<string, number> = {};
+      for (const op of ["up", "preview", "change", "refresh", "destroy"]) {
+        const [r0, c0] = [await rev(), await etcd.rpcCounts()];
+        const stepEnv = op === "change" ? { ...env, BENCH_CHANGE: "1" } : env;
+        const r = await step(op === "change" ? "up" : op, "racks", size, proj, work, stepEnv);
+        const d = delta(c0, await etcd.rpcCounts());
+        const revDelta = (await rev()) - r0;
+        const want: Record<string, Record<string, number>> = {
+          up: { create: fabric.length + 1 },
+          preview: { same: fabric.length + 1 },
+          change: { update: 1, same: fabric.length },
+        };
+        const sorted = (o: object | undefined) => JSON.stringify(Object.entries(o ?? {}).sort());
+        if (want[op] && sorted(r.changes) !== sorted(want[op])) throw new Error(`racks ${op} of ${size}: ${JSON.stringify(r.changes)}`);
+        ours[op] = r.ms;
+        const perPeer = fleetTimes.get(size)?.[op === "change" ? "" : op];
+        rows.push([
+          String(size),
+          String(fabric.length),
+          { preview: "preview (no-op)", change: "up, one field changed (40 peers)" }[op] ?? op,
+          fmt(r.ms / 1000),
+          fmt(r.ms / size),
+          `${d.total} (${d.by || "none"})`,
+          fmt(d.total / size, 4),
+          String(revDelta),
+          perPeer ? fmt(perPeer.ours / 1000) : "-",
+          perPeer ? fmt(perPeer.floor / 1000) : "-",
+        ]);
+      }
+      fs.rmSync(work, { recursive: true, force: true });
+
+      // What a user would otherwise run: calicoctl apply of the same peers, one file.
+      const docs = fabric.flatMap((rack) =>
+        rack.hosts.flatMap((host) =>
+          rack.tors.map((t) => ({
+            apiVersion: "projectcalico.org/v3",
+            kind: "BGPPeer",
+            metadata: { name: `${host}.${t.ip.replace(/\./g, "-")}` },
+            spec: { node: host, peerIP: t.ip, asNumber: t.asNumber },
+          })),
+        ),
+      );
+      const file = path.join(os.tmpdir(), `bgppeer-racks-${size}.yaml`);
+      fs.writeFileSync(file, docs.map((d) => `---\n${stringify(d)}`).join(""));
+      const ctl = calicoctlFor(etcd.endpoint, 3_600_000);
+      for (const [label, args, compare] of [
+        ["apply -f (create)", ["apply", "-f", file], "up"],
+        ["apply -f (unchanged)", ["apply", "-f", file], "preview"],
+        ["delete -f", ["delete", "-f", file], "destroy"],
+      ] as const) {
+        const c0 = await etcd.rpcCounts();
+        const t0 = process.hrtime.bigint();
+        ctl.ok([...args]);
+        const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+        const d = delta(c0, await etcd.rpcCounts());
+        ctlRows.push([String(size), label, fmt(ms / 1000), String(d.total), fmt(d.total / size, 2), fmt(ours[compare] / 1000), `${fmt(ours[compare] / ms)}x`]);
+      }
+      ctl.cleanup();
+      fs.rmSync(file, { force: true });
+      console.error(`racks ${size}: done`);
+    }
+  } finally {
+    cleanup();
+  }
+  return `${markdownTable(rows)}\n\nThe per-peer BgpPeer and floor columns are section 3's rows of the same size from this run (a fabric of the same size, one resource per peer).\n\ncalicoctl on the same peers, one multi-document file (RackPeers' ratio: its time over calicoctl's):\n\n${markdownTable(ctlRows)}`;
 }
 
 /**
@@ -373,7 +459,7 @@ async function main() {
     options: {
       sizes: { type: "string", default: "100,1000,3000" },
       iterations: { type: "string", default: "300" },
-      only: { type: "string", default: "rpc,latency,fleet,check" },
+      only: { type: "string", default: "rpc,latency,fleet,racks,check" },
       "engine-profiles": { type: "string" },
     },
   });
@@ -403,6 +489,8 @@ async function main() {
       console.log(
         `## 3-6. Fleet (real Pulumi CLI, file backend): BgpPeer against a do-nothing dynamic provider\n\n${await fleet(etcd, sizes, path.dirname(pulumiBin), values["engine-profiles"])}\n`,
       );
+    if (only.has("racks"))
+      console.log(`## 8. The same fabrics per rack (RackPeers, checkpoints on), and calicoctl apply\n\n${await racks(etcd, sizes, path.dirname(pulumiBin))}\n`);
   } finally {
     await etcd.stop();
   }

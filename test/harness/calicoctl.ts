@@ -32,7 +32,7 @@ export interface Calicoctl {
  * calicoctl pointed at one etcd through its own config file (so no /etc/calico/calicoctl.cfg or
  * environment of the caller's machine leaks in), DATASTORE_TYPE etcdv3.
  */
-export function calicoctlFor(endpoint: string): Calicoctl {
+export function calicoctlFor(endpoint: string, timeoutMs = 60_000): Calicoctl {
   const bin = calicoctlPath();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bgppeer-calicoctl-"));
   const cfg = path.join(dir, "calicoctl.cfg");
@@ -42,7 +42,7 @@ export function calicoctlFor(endpoint: string): Calicoctl {
   );
   const env = { PATH: process.env.PATH, HOME: dir, DATASTORE_TYPE: "etcdv3", ETCD_ENDPOINTS: endpoint };
   const run = (args: string[], input?: string): Result => {
-    const r = spawnSync(bin, [...args, "--config", cfg], { input, env, encoding: "utf8", timeout: 60_000 });
+    const r = spawnSync(bin, [...args, "--config", cfg], { input, env, encoding: "utf8", timeout: timeoutMs, maxBuffer: 1 << 28 });
     if (r.error) throw r.error;
     return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   };

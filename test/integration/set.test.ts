@@ -138,7 +138,10 @@ describe("BgpPeerSet against etcd", () => {
     const news = await checked({ name: "drift", peers: hostPeers("drift", 4, { asNumber: 65010 }) }, outs as unknown as Record<string, unknown>);
     await assert.rejects(impl.update("drift", outs, news), (e: Error) => {
       assert.ok(e instanceof ConflictError);
-      assert.match(e.message, /2 peer\(s\) were changed outside Pulumi: "drift-host1\.10-9-0-1" \(etcd has resourceVersion \d+, state has \d+\), "drift-host3\.10-9-0-1"/);
+      assert.match(
+        e.message,
+        /2 peer\(s\) were changed outside Pulumi: "drift-host1\.10-9-0-1" \(etcd has resourceVersion \d+, state has \d+\), "drift-host3\.10-9-0-1"/,
+      );
       return true;
     });
     assert.equal(await revision(), r0, "nothing was written");
@@ -147,25 +150,46 @@ describe("BgpPeerSet against etcd", () => {
 
 describe("BgpPeerSet check", () => {
   it("runs BgpPeer's rules on every peer and names the peer in each failure", async () => {
-    const r = await impl.check({}, {
-      name: "bad",
-      peers: [
-        { name: "ok-1", peerIP: "10.0.0.1", asNumber: 64512 },
-        { name: "bad-asn", peerIP: "10.0.0.2", asNumber: "65536.1" },
-        { peerIP: "10.0.0.3", asNumber: 64512 },
-        { name: "ok-1", peerIP: "10.0.0.4", asNumber: 64512 },
-        { name: "adopting", peerIP: "10.0.0.5", asNumber: 64512, adopt: true },
-      ],
-    });
+    const r = await impl.check(
+      {},
+      {
+        name: "bad",
+        peers: [
+          { name: "ok-1", peerIP: "10.0.0.1", asNumber: 64512 },
+          { name: "bad-asn", peerIP: "10.0.0.2", asNumber: "65536.1" },
+          { peerIP: "10.0.0.3", asNumber: 64512 },
+          { name: "ok-1", peerIP: "10.0.0.4", asNumber: 64512 },
+          { name: "adopting", peerIP: "10.0.0.5", asNumber: 64512, adopt: true },
+        ],
+      },
+    );
     const reasons = (r.failures ?? []).map((f) => f.reason);
-    assert.ok(reasons.some((x) => /^peers\["bad-asn"\]\.asNumber: /.test(x)), reasons.join("\n"));
-    assert.ok(reasons.some((x) => /^peers\[2\]\.name: /.test(x)), reasons.join("\n"));
-    assert.ok(reasons.some((x) => /^peers\["adopting"\]\.adopt: set adopt on the set/.test(x)), reasons.join("\n"));
+    assert.ok(
+      reasons.some((x) => /^peers\["bad-asn"\]\.asNumber: /.test(x)),
+      reasons.join("\n"),
+    );
+    assert.ok(
+      reasons.some((x) => /^peers\[2\]\.name: /.test(x)),
+      reasons.join("\n"),
+    );
+    assert.ok(
+      reasons.some((x) => /^peers\["adopting"\]\.adopt: set adopt on the set/.test(x)),
+      reasons.join("\n"),
+    );
     assert.equal(r.inputs, undefined);
   });
 
   it("refuses two entries with one Calico name", async () => {
-    const r = await impl.check({}, { name: "dup", peers: [{ scope: "node", node: "h1", peerIP: "10.0.0.1", asNumber: 1 }, { name: "h1.10-0-0-1", peerIP: "10.0.0.9", asNumber: 2 }] });
+    const r = await impl.check(
+      {},
+      {
+        name: "dup",
+        peers: [
+          { scope: "node", node: "h1", peerIP: "10.0.0.1", asNumber: 1 },
+          { name: "h1.10-0-0-1", peerIP: "10.0.0.9", asNumber: 2 },
+        ],
+      },
+    );
     assert.match(r.failures?.[0].reason ?? "", /peers\["h1\.10-0-0-1"\]: appears more than once/);
   });
 });
