@@ -26,17 +26,19 @@ const hostsOf = (rack, n) => Array.from({ length: n }, (_, i) => \`\${rack}-host
 const hosts = hostsOf("rack1", cfg.getNumber("hosts") ?? 70);
 const tors = [{ ip: "10.1.0.1", asNumber: cfg.getNumber("asn") ?? 65001 }, { ip: "10.1.0.2", asNumber: 65001 }];
 const labels = { rack: cfg.get("label") ?? "rack1" };
+const adopt = cfg.getBoolean("adopt") ?? false;
+const filtered = cfg.get("filteredHost");
 const entries = (hs, ts, filtered, filter) =>
   hs.flatMap((node) => ts.map((t) => ({ scope: "node", node, peerIP: t.ip, asNumber: t.asNumber, labels, ...(node === filtered ? { filters: [filter] } : {}) })));
 if (cfg.get("mode") === "peers") {
   // The same peers, one BgpPeer each (seed terms give the same Calico names).
-  for (const e of entries(hosts, tors)) new BgpPeer(\`\${e.node}-\${e.peerIP}\`, e, { retainOnDelete: cfg.getBoolean("retain") ?? false });
+  for (const e of entries(hosts, tors, filtered, "edge"))
+    new BgpPeer(\`\${e.node}-\${e.peerIP}\`, { ...e, adopt }, { retainOnDelete: cfg.getBoolean("retain") ?? false });
 } else {
-  const adopt = cfg.getBoolean("adopt") ?? false;
-  const filtered = cfg.get("filteredHost");
+  const opts = { retainOnDelete: cfg.getBoolean("retain") ?? false };
   const rack = filtered
-    ? new BgpPeerSet("rack1", { peers: entries(hosts, tors, filtered, "edge"), adopt })
-    : new RackPeers("rack1", { hosts, tors, peer: { labels }, adopt });
+    ? new BgpPeerSet("rack1", { peers: entries(hosts, tors, filtered, "edge"), adopt }, opts)
+    : new RackPeers("rack1", { hosts, tors, peer: { labels }, adopt }, opts);
   exports.count = rack.peers.apply((m) => Object.keys(m).length);
   if (cfg.getBoolean("rack2")) {
     // rack2-host70 sorts after 128 of the 140 peers: its peers, which name a BGPFilter, are in the second transaction.
@@ -221,9 +223,19 @@ describe("RackPeers under the plain CLI", { concurrency: false }, () => {
     p.ok(["preview", "--expect-no-changes"]);
   });
 
-  it("destroy removes every peer of the set", async () => {
+  it("hands its peers back to BgpPeer resources without an etcd write, and destroy removes them", async () => {
+    config({ retain: true });
+    const r0 = await revision();
+    p.ok(["up", "--yes"]);
+    config({ mode: "peers", retain: undefined, adopt: true });
+    const before = await stored();
+    p.ok(["up", "--yes"]);
+    assert.equal(await revision(), r0, "retainOnDelete on the set, then BgpPeers with adopt: no write");
+    assert.deepEqual(await stored(), before);
+    assert.equal(setsInState().length, 0);
+    assert.equal(peersInState(), 140);
+    p.ok(["preview", "--expect-no-changes"]);
     p.ok(["destroy", "--yes"]);
     assert.deepEqual(await stored(), {});
-    assert.equal(setsInState().length, 0);
   });
 });
