@@ -106,54 +106,82 @@ function quote(v: string): string {
   return v.includes('"') ? `'${v}'` : `"${v}"`;
 }
 
-const BINARY: Record<string, string> = { "==": " == ", "!=": " != ", contains: " contains ", "starts with": " starts with ", "ends with": " ends with " };
+/** A parsed selector: Calico's canonical text (Selector.String()) and its evaluation on a label set (ast.go Evaluate). */
+export interface Selector {
+  text: string;
+  matches(labels: Readonly<Record<string, string>>): boolean;
+}
 
-/** Returns [canonical text, remaining tokens]. */
-function parseOr(toks: Tok[]): [string, Tok[]] {
-  const parts: string[] = [];
+type Labels = Readonly<Record<string, string>>;
+const has = (l: Labels, k: string) => Object.hasOwn(l, k);
+
+const BINARY: Record<string, [string, (v: string, lit: string) => boolean]> = {
+  "==": [" == ", (v, lit) => v === lit],
+  "!=": [" != ", (v, lit) => v === lit],
+  contains: [" contains ", (v, lit) => v.includes(lit)],
+  "starts with": [" starts with ", (v, lit) => v.startsWith(lit)],
+  "ends with": [" ends with ", (v, lit) => v.endsWith(lit)],
+};
+
+// The label Calico's global() tests for: a namespaced object carries it.
+const NAMESPACE_LABEL = "projectcalico.org/namespace";
+
+/** Returns [node, remaining tokens]. */
+function parseOr(toks: Tok[]): [Selector, Tok[]] {
+  const parts: Selector[] = [];
   let [node, rest] = parseAnd(toks);
   parts.push(node);
   while (rest[0].k === "||") {
     [node, rest] = parseAnd(rest.slice(1));
     parts.push(node);
   }
-  return [parts.length === 1 ? parts[0] : `(${parts.join(" || ")})`, rest];
+  if (parts.length === 1) return [parts[0], rest];
+  return [{ text: `(${parts.map((p) => p.text).join(" || ")})`, matches: (l) => parts.some((p) => p.matches(l)) }, rest];
 }
 
-function parseAnd(toks: Tok[]): [string, Tok[]] {
-  const parts: string[] = [];
+function parseAnd(toks: Tok[]): [Selector, Tok[]] {
+  const parts: Selector[] = [];
   let [node, rest] = parseOperation(toks);
   parts.push(node);
   while (rest[0].k === "&&") {
     [node, rest] = parseOperation(rest.slice(1));
     parts.push(node);
   }
-  return [parts.length === 1 ? parts[0] : `(${parts.join(" && ")})`, rest];
+  if (parts.length === 1) return [parts[0], rest];
+  return [{ text: `(${parts.map((p) => p.text).join(" && ")})`, matches: (l) => parts.every((p) => p.matches(l)) }, rest];
 }
 
-function parseOperation(input: Tok[]): [string, Tok[]] {
+function parseOperation(input: Tok[]): [Selector, Tok[]] {
   let toks = input;
   let negated = false;
   while (toks[0].k === "!") {
     negated = !negated;
     toks = toks.slice(1);
   }
-  let node: string;
+  let node: Selector;
   let rest: Tok[];
   const t = toks[0];
   if (t.k === "has") {
-    node = `has(${t.v})`;
+    const k = t.v;
+    node = { text: `has(${k})`, matches: (l) => has(l, k) };
     rest = toks.slice(1);
   } else if (t.k === "all" || t.k === "global") {
-    node = `${t.k}()`;
+    node = { text: `${t.k}()`, matches: t.k === "all" ? () => true : (l) => !has(l, NAMESPACE_LABEL) };
     rest = toks.slice(1);
   } else if (t.k === "label") {
     if (toks.length < 3) throw new Error("unexpected end of string looking for op");
     const op = toks[1].k;
     const lit = toks[2];
+    const k = t.v;
     if (op in BINARY) {
       if (lit.k !== "str") throw new Error("expected string");
-      node = `${t.v}${BINARY[op]}${quote(lit.v)}`;
+      const [spelled, test] = BINARY[op];
+      const v = lit.v;
+      // != is the negation of ==, so a missing label matches it (ast.go LabelNeValueNode).
+      node = {
+        text: `${k}${spelled}${quote(v)}`,
+        matches: op === "!=" ? (l) => !(has(l, k) && test(l[k], v)) : (l) => has(l, k) && test(l[k], v),
+      };
       rest = toks.slice(3);
     } else if (op === "in" || op === "not in") {
       if (lit.k !== "{") throw new Error("expected set literal");
@@ -167,7 +195,8 @@ function parseOperation(input: Tok[]): [string, Tok[]] {
       }
       if (rest[0].k !== "}") throw new Error("expected }");
       rest = rest.slice(1);
-      node = `${t.v} ${op} {${[...values].sort().map(quote).join(", ")}}`;
+      const inSet = (l: Labels) => has(l, k) && values.has(l[k]);
+      node = { text: `${k} ${op} {${[...values].sort().map(quote).join(", ")}}`, matches: op === "in" ? inSet : (l) => !inSet(l) };
     } else {
       throw new Error(`expected == or != not: ${op}`);
     }
@@ -178,7 +207,9 @@ function parseOperation(input: Tok[]): [string, Tok[]] {
   } else {
     throw new Error(`unexpected token: ${t.k}`);
   }
-  return [negated ? `!${node}` : node, rest];
+  if (!negated) return [node, rest];
+  const inner = node;
+  return [{ text: `!${inner.text}`, matches: (l) => !inner.matches(l) }, rest];
 }
 
 /**
@@ -200,9 +231,14 @@ function nesting(toks: Tok[]): number {
 
 /** The canonical form of a valid selector, or a RuleError naming Calico's parse error. */
 export function canonicalSelector(field: string, value: string): string {
+  return parseSelector(field, value).text;
+}
+
+/** A valid selector, parsed, or a RuleError naming Calico's parse error. */
+export function parseSelector(field: string, value: string): Selector {
   try {
     const toks = tokenize(value);
-    if (toks[0].k === "eof") return "all()";
+    if (toks[0].k === "eof") return { text: "all()", matches: () => true };
     const depth = nesting(toks);
     if (depth > MAX_SELECTOR_DEPTH) {
       throw new RuleError(field, `${show(value)} nests parentheses ${depth} deep: BgpPeer takes selectors nested at most ${MAX_SELECTOR_DEPTH} deep`);
