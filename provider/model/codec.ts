@@ -9,7 +9,7 @@ import { PEER_PREFIX } from "./keys";
 export { FILTER_PREFIX, filterKey, PEER_PREFIX, peerKey } from "./keys";
 
 // ObjectMeta JSON field order (k8s apimachinery types.go), which Go's encoding/json follows.
-const METADATA_ORDER = [
+export const METADATA_ORDER = [
   "name",
   "generateName",
   "namespace",
@@ -140,7 +140,7 @@ export class UnreadableValueError extends Error {
 }
 
 /** Go's json.Unmarshal matches field names case-insensitively; Calico's own writers use the exact names. */
-function field(o: Json, name: string): unknown {
+export function field(o: Json, name: string): unknown {
   if (name in o) return o[name];
   const lower = name.toLowerCase();
   for (const k of Object.keys(o)) if (k.toLowerCase() === lower) return o[k];
