@@ -1,7 +1,7 @@
-import { stringify } from "yaml";
 import type { StoredKV } from "../datastore/store";
 import { decodeValue, field, METADATA_ORDER, peerKey } from "../model/codec";
 import { FIELDS, SPEC_FIELDS } from "../model/fields";
+import { goYaml } from "./goyaml";
 
 /**
  * A stored peer as calicoctl shows it: the value decoded into Calico's Go types and encoded again
@@ -62,12 +62,9 @@ export function toJson(v: unknown): string {
   return `${JSON.stringify(v, null, 2).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)}\n`;
 }
 
-/**
- * -o yaml: calicoctl converts its JSON with ghodss/yaml (go-yaml v2): keys sorted, sequences not
- * indented below their key, and strings that YAML 1.1 would read as something else quoted.
- */
+/** -o yaml: as calicoctl prints it (goyaml.ts). */
 export function toYaml(v: unknown): string {
-  return stringify(v, { version: "1.1", sortMapEntries: true, indentSeq: false, lineWidth: 0, defaultStringType: "PLAIN", defaultKeyType: "PLAIN" });
+  return goYaml(v);
 }
 
 /** -o wide (and the default): NAME PEERIP NODE ASN, in Go's tabwriter layout (3 spaces of padding, a blank line after). */
