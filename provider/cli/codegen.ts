@@ -113,6 +113,7 @@ export function generateModule(views: PeerView[], opts: CodegenOptions): string 
     for (const [suffix, common] of r.peers) out.push(`  [${JSON.stringify(suffix)}, ${literal(common)}],`);
     out.push("] as [string, BgpPeerArgs][]) {");
     out.push(`  for (const node of nodes${i}) {`);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: this is the generated code's template literal.
     out.push("    const name = `${node}.${address}`;");
     out.push("    peers[name] = new BgpPeer(name, { ...spec, name, node, adopt: true });");
     out.push("  }", "}", "");
