@@ -10,13 +10,16 @@ import { PEER_PREFIX, peerKey, UnreadableValueError } from "../model/codec";
 import { RuleError } from "../model/errors";
 import { parseSelector, type Selector } from "../model/selector";
 import { generateModule } from "./codegen";
+import { readV1Peers } from "./etcdv2";
+import { checkManifest, type Manifest, readManifests, v3Object } from "./manifests";
 import { listView, type PeerView, peerView, toJson, toTable, toYaml } from "./view";
 
 /**
- * `calico-bgppeer`: list existing peers as calicoctl does, and bring them under management as code
- * (`import`). It connects as the provider does: calicoctl's environment variables, then its config
- * file (`--config`, CALICOCTL_CONFIG, /etc/calico/calicoctl.cfg). Exit codes follow calicoctl: 0 on
- * success, 1 on any failure, with the reason on stderr. It never writes to etcd.
+ * `calico-bgppeer`: list existing peers as calicoctl does, bring them under management as code
+ * (`import`, also from a Calico <= 2.6 etcdv2 datastore), and check and convert manifests with
+ * BgpPeer's own rules. It connects as the provider does: calicoctl's environment variables, then
+ * its config file (`--config`, CALICOCTL_CONFIG, /etc/calico/calicoctl.cfg). Exit codes follow
+ * calicoctl: 0 on success, 1 on any failure, with the reason on stderr. It never writes to etcd.
  */
 
 /** The resource words calicoctl accepts for BGPPeer (resourcemgr/bgppeer.go), case-insensitively. */
@@ -46,15 +49,7 @@ interface Read {
 
 /** The selected peers: by name (one read each), or all under the prefix (one Range), then filtered. */
 async function read(sel: Selection): Promise<Read> {
-  let selector: Selector | undefined;
-  if (sel.selector !== undefined) {
-    try {
-      selector = parseSelector("--selector", sel.selector);
-    } catch (e) {
-      if (e instanceof RuleError) throw new CliError(e.message);
-      throw e;
-    }
-  }
+  const selector = sel.selector === undefined ? undefined : parseOrFail(sel.selector);
   const s = connection(sel.config);
   const client: Etcd3 = getClient(s);
   const problems: string[] = [];
@@ -93,6 +88,37 @@ async function read(sel: Selection): Promise<Read> {
     }
   }
   return { views, revision, problems, source: describe(s) };
+}
+
+/** The name, --node and --selector filters on peers that were not read from etcd v3. */
+function select(views: PeerView[], names: string[], sel: Omit<Selection, "names">): PeerView[] {
+  const selector = sel.selector === undefined ? undefined : parseOrFail(sel.selector);
+  return views.filter(
+    (v) =>
+      (names.length === 0 || names.includes(String(v.metadata.name))) &&
+      (sel.node === undefined || v.spec.node === sel.node) &&
+      (!selector || selector.matches((v.metadata.labels ?? {}) as Record<string, string>)),
+  );
+}
+
+function parseOrFail(text: string): Selector {
+  try {
+    return parseSelector("--selector", text);
+  } catch (e) {
+    if (e instanceof RuleError) throw new CliError(e.message);
+    throw e;
+  }
+}
+
+function readAll(files: string[]): { manifests: Manifest[]; problems: string[] } {
+  const manifests: Manifest[] = [];
+  const problems: string[] = [];
+  for (const f of files) {
+    const r = readManifests(f);
+    manifests.push(...r.manifests);
+    problems.push(...r.problems.map((pr) => `${pr.where}: ${pr.message}`));
+  }
+  return { manifests, problems };
 }
 
 function resourceWord(word: string): void {
@@ -144,16 +170,97 @@ export function program(out: (s: string) => void = (s) => process.stdout.write(s
       .description("write a TypeScript module that declares the selected peers as BgpPeers with adopt: true")
       .argument("[names...]", "peers by Calico name (all when none)")
       .option("--out <file>", "write the module to this file instead of stdout")
-      .option("--from <package>", "the package the module imports BgpPeer from", "pulumi-calico-bgppeer"),
-  ).action(async (names: string[], o: { out?: string; from: string } & Omit<Selection, "names">) => {
-    const r = await read({ ...o, names });
-    if (r.problems.length) throw new CliError(`${r.problems.join("\n")}\nNothing was generated.`);
-    const text = generateModule(r.views, { source: r.source, from: o.from });
-    if (o.out) {
-      fs.writeFileSync(o.out, text);
-      err(`wrote ${r.views.length} peer(s) to ${o.out}\n`);
-    } else out(text);
+      .option("--from <package>", "the package the module imports BgpPeer from", "pulumi-calico-bgppeer")
+      .option("--from-etcdv2 <endpoints>", "read the v1 peers of a Calico <= 2.6 etcdv2 datastore instead (comma-separated URLs)"),
+  ).action(async (names: string[], o: { out?: string; from: string; fromEtcdv2?: string } & Omit<Selection, "names">) => {
+    let views: PeerView[];
+    let source: string;
+    if (o.fromEtcdv2 !== undefined) {
+      const v1 = await readV1Peers(
+        o.fromEtcdv2
+          .split(",")
+          .map((e) => e.trim())
+          .filter(Boolean),
+      );
+      const problems = [...v1.problems];
+      views = [];
+      for (const peer of v1.peers) {
+        const c = checkManifest({ where: peer.key, version: "v1", inputs: peer.inputs });
+        if ("failures" in c) problems.push(`${peer.key}: ${c.failures.join("; ")}`);
+        else views.push(v3Object(c.inputs));
+      }
+      views = select(views, names, o);
+      if (problems.length) throw new CliError(`${problems.join("\n")}\nNothing was generated.`);
+      source = `the v1 BGP peers in etcdv2 ${v1.endpoint} (converted as calico-upgrade converts them)`;
+    } else {
+      const r = await read({ ...o, names });
+      if (r.problems.length) throw new CliError(`${r.problems.join("\n")}\nNothing was generated.`);
+      views = r.views;
+      source = r.source;
+    }
+    write(generateModule(views, { source, from: o.from }), views.length, o.out);
   });
+
+  p.command("validate")
+    .description("check BGPPeer manifests (v3 BGPPeer, or v1 bgpPeer) with BgpPeer's rules; writes nothing")
+    .requiredOption("-f, --filename <files...>", 'manifest files (YAML or JSON, several documents each; "-" for stdin)')
+    .action((o: { filename: string[] }) => {
+      const { manifests, problems } = readAll(o.filename);
+      const seen = new Map<string, string>();
+      let valid = 0;
+      for (const m of manifests) {
+        const c = checkManifest(m);
+        if ("failures" in c) {
+          const name = typeof m.inputs.name === "string" ? ` (BGPPeer "${m.inputs.name}")` : "";
+          for (const f of c.failures) problems.push(`${m.where}${name}: ${f}`);
+          continue;
+        }
+        const first = seen.get(c.inputs.name);
+        if (first) {
+          problems.push(`${m.where} (BGPPeer "${c.inputs.name}"): name: ${JSON.stringify(c.inputs.name)} is also the name of ${first}: one etcd key`);
+          continue;
+        }
+        seen.set(c.inputs.name, m.where);
+        valid++;
+      }
+      for (const pr of problems) err(`${pr}\n`);
+      out(`${manifests.length} BGP peer(s) read, ${valid} valid${problems.length ? `, ${problems.length} problem(s)` : ""}\n`);
+      if (problems.length) failed = true;
+    });
+
+  p.command("convert")
+    .description("convert v1 bgpPeer manifests to v3 BGPPeer, as calico-upgrade and `calicoctl convert` do, or to BgpPeer TypeScript")
+    .requiredOption("-f, --filename <files...>", 'manifest files (YAML or JSON; "-" for stdin)')
+    .addOption(new Option("-o, --output <format>", "output format").choices(["yaml", "json", "ts"]).default("yaml"))
+    .option("--from <package>", "with -o ts: the package the module imports BgpPeer from", "pulumi-calico-bgppeer")
+    .action((o: { filename: string[]; output: string; from: string }) => {
+      const { manifests, problems } = readAll(o.filename);
+      const views: PeerView[] = [];
+      for (const m of manifests) {
+        if (m.version === "v3" && o.output !== "ts") {
+          problems.push(`${m.where}: is already a projectcalico.org/v3 BGPPeer: nothing to convert (-o ts turns it into a BgpPeer)`);
+          continue;
+        }
+        const c = checkManifest(m);
+        if ("failures" in c) for (const f of c.failures) problems.push(`${m.where}: ${f}`);
+        else views.push(v3Object(c.inputs));
+      }
+      if (problems.length) throw new CliError(`${problems.join("\n")}\nNothing was converted.`);
+      if (o.output === "ts") {
+        out(generateModule(views, { source: o.filename.join(", "), from: o.from }));
+        return;
+      }
+      // As calicoctl convert: one object, or a List of them.
+      const doc = views.length === 1 ? views[0] : { kind: "List", apiVersion: "v1", metadata: {}, items: views };
+      out(o.output === "yaml" ? toYaml(doc) : toJson(doc));
+    });
+
+  function write(text: string, count: number, file: string | undefined): void {
+    if (file) {
+      fs.writeFileSync(file, text);
+      err(`wrote ${count} peer(s) to ${file}\n`);
+    } else out(text);
+  }
 
   p.hook("postAction", () => {
     if (failed) throw new CliError("");

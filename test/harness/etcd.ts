@@ -22,6 +22,8 @@ export interface EtcdOptions {
   tls?: boolean;
   /** Enable etcd authentication with user root and this password. */
   rootPassword?: string;
+  /** Also serve etcd's v2 API (--enable-v2), as a Calico <= 2.6 datastore used it. */
+  enableV2?: boolean;
 }
 
 export interface Certs {
@@ -77,6 +79,7 @@ export async function startEtcd(opts: EtcdOptions = {}): Promise<TestEtcd> {
   const metricsPort = await freePort();
   const certs = opts.tls ? makeCerts(dataDir) : undefined;
   const extraArgs = ["--listen-metrics-urls", `http://127.0.0.1:${metricsPort}`];
+  if (opts.enableV2) extraArgs.push("--enable-v2");
   if (certs) {
     extraArgs.push(
       "--cert-file",

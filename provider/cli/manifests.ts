@@ -1,0 +1,128 @@
+import * as fs from "node:fs";
+import { parseAllDocuments } from "yaml";
+import { FIELDS, SPEC_FIELDS } from "../model/fields";
+import { checkInputs, type PeerInputs } from "../model/spec";
+import type { PeerView } from "./view";
+
+/**
+ * BGPPeer manifests as calicoctl reads them (`calicoctl create|apply|convert -f`): YAML or JSON,
+ * several documents, a document that is a list of resources, or a List with items. A v3
+ * `BGPPeer` (projectcalico.org/v3) becomes BgpPeer's inputs as they are; a seed-era v1 `bgpPeer`
+ * (apiVersion v1: scope, node and peerIP in metadata, asNumber in spec) becomes the seed terms
+ * BgpPeer takes, which give calico-upgrade's name and conversions.
+ */
+
+type Json = Record<string, unknown>;
+
+export interface Manifest {
+  /** Where it is: "FILE: document N" (and ", item M" inside a list). */
+  where: string;
+  version: "v1" | "v3";
+  /** BgpPeer's raw inputs, for check. */
+  inputs: Json;
+}
+
+export interface ManifestProblem {
+  where: string;
+  message: string;
+}
+
+// ObjectMeta fields a v3 manifest may carry (as exported by calicoctl get -o yaml); only name,
+// labels and annotations mean anything to a BgpPeer.
+const V3_META = new Set(["name", "labels", "annotations", "uid", "resourceVersion", "creationTimestamp", "generation", "namespace"]);
+const V1_META = new Set(["scope", "node", "peerIP"]);
+
+function isObject(v: unknown): v is Json {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Reads every document of `file` ("-": standard input). */
+export function readManifests(file: string): { manifests: Manifest[]; problems: ManifestProblem[] } {
+  const label = file === "-" ? "stdin" : file;
+  let text: string;
+  try {
+    text = fs.readFileSync(file === "-" ? 0 : file, "utf8");
+  } catch (e) {
+    return { manifests: [], problems: [{ where: label, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` }] };
+  }
+  const manifests: Manifest[] = [];
+  const problems: ManifestProblem[] = [];
+  // YAML 1.1, as calicoctl's go-yaml reads it: `yes` is a boolean there, and so it is here.
+  const docs = parseAllDocuments(text, { version: "1.1" });
+  (Array.isArray(docs) ? docs : [docs]).forEach((doc, i) => {
+    const where = `${label}: document ${i + 1}`;
+    if (doc.errors.length) {
+      problems.push({ where, message: `not valid YAML or JSON: ${doc.errors[0].message.split("\n")[0]}` });
+      return;
+    }
+    const value = doc.toJS();
+    if (value === null || value === undefined) return;
+    const items: [string, unknown][] = Array.isArray(value)
+      ? value.map((x, j) => [`${where}, item ${j + 1}`, x])
+      : isObject(value) && /List$/.test(String(value.kind)) && Array.isArray(value.items)
+        ? value.items.map((x: unknown, j: number) => [`${where}, item ${j + 1}`, x])
+        : [[where, value]];
+    for (const [w, item] of items) {
+      const r = toInputs(item);
+      if ("message" in r) problems.push({ where: w, message: r.message });
+      else manifests.push({ where: w, ...r });
+    }
+  });
+  return { manifests, problems };
+}
+
+function toInputs(doc: unknown): { version: "v1" | "v3"; inputs: Json } | { message: string } {
+  if (!isObject(doc)) return { message: "is not a resource (an object with apiVersion, kind, metadata and spec)" };
+  const { apiVersion, kind } = doc;
+  const meta = doc.metadata ?? {};
+  const spec = doc.spec ?? {};
+  if (!isObject(meta) || !isObject(spec)) return { message: "metadata and spec must be objects" };
+  for (const k of Object.keys(doc)) {
+    if (!["apiVersion", "kind", "metadata", "spec"].includes(k)) return { message: `field in document is not recognized or is in the wrong location: ${k}` };
+  }
+  if (apiVersion === "projectcalico.org/v3" && kind === "BGPPeer") {
+    for (const k of Object.keys(meta))
+      if (!V3_META.has(k)) return { message: `field in document is not recognized or is in the wrong location: metadata.${k}` };
+    const inputs: Json = { ...spec };
+    if (meta.name !== undefined) inputs.name = meta.name;
+    if (meta.labels !== undefined) inputs.labels = meta.labels;
+    if (meta.annotations !== undefined) inputs.annotations = meta.annotations;
+    return { version: "v3", inputs };
+  }
+  if (apiVersion === "v1" && kind === "bgpPeer") {
+    for (const k of Object.keys(meta))
+      if (!V1_META.has(k)) return { message: `field in document is not recognized or is in the wrong location: metadata.${k}` };
+    for (const k of Object.keys(spec)) if (k !== "asNumber") return { message: `field in document is not recognized or is in the wrong location: spec.${k}` };
+    // Seed terms, so that check derives calico-upgrade's name and converts the node name.
+    const inputs: Json = { scope: meta.scope ?? (meta.node === undefined ? "global" : "node"), peerIP: meta.peerIP, asNumber: spec.asNumber };
+    if (meta.node !== undefined) inputs.node = meta.node;
+    return { version: "v1", inputs };
+  }
+  return {
+    message: `is not a BGP peer: kind ${JSON.stringify(kind)}, apiVersion ${JSON.stringify(apiVersion)} (expected BGPPeer in projectcalico.org/v3, or bgpPeer in v1)`,
+  };
+}
+
+/** BgpPeer's check of one manifest: the normalized inputs, or every failure ("field: value and rule"). */
+export function checkManifest(m: Manifest): { inputs: PeerInputs } | { failures: string[] } {
+  const r = checkInputs(m.inputs);
+  if (r.failures.length) return { failures: r.failures.map((f) => `${f.property}: ${f.reason}`) };
+  return { inputs: r.inputs as unknown as PeerInputs };
+}
+
+/**
+ * A checked peer as a v3 object: what `calicoctl convert` prints for a v1 peer (creationTimestamp
+ * null, the spec in Go's field order), and what import generates code from.
+ */
+export function v3Object(inputs: PeerInputs): PeerView & { metadata: { name: string; creationTimestamp: null } } {
+  const spec: Json = {};
+  for (const f of SPEC_FIELDS) {
+    const v = inputs[f];
+    if (v === undefined || (FIELDS[f].kind === "bool" && v === false)) continue;
+    spec[f] = v;
+  }
+  const metadata: Json & { name: string; creationTimestamp: null } = { name: inputs.name, creationTimestamp: null };
+  if (inputs.labels) metadata.labels = inputs.labels;
+  if (inputs.annotations) metadata.annotations = inputs.annotations;
+  return { kind: "BGPPeer", apiVersion: "projectcalico.org/v3", metadata, spec };
+}

@@ -1,0 +1,154 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { parse } from "yaml";
+import { startEtcd, type TestEtcd } from "../harness/etcd";
+
+/**
+ * The calico-bgppeer commands that read files or a legacy datastore, run as a process: validate
+ * and convert of seed-era v1 manifests, and import --from-etcdv2 of a Calico <= 2.6 datastore
+ * (libcalico-go v1.7.3's layout, written here over a real etcd's v2 API).
+ */
+const MAIN = path.resolve(__dirname, "../../provider/cli/main.js");
+let etcd: TestEtcd;
+let dir: string;
+
+function cli(args: string[], input?: string, env: NodeJS.ProcessEnv = {}) {
+  const r = spawnSync(process.execPath, [MAIN, ...args], { input, encoding: "utf8", env: { PATH: process.env.PATH, ...env } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+async function v2put(key: string, value: string): Promise<void> {
+  const res = await fetch(`${etcd.endpoint}/v2/keys${key}`, { method: "PUT", body: new URLSearchParams({ value }) });
+  assert.ok(res.ok, `v2 PUT ${key}: ${res.status}`);
+}
+
+const V1 = `apiVersion: v1
+kind: bgpPeer
+metadata:
+  scope: node
+  node: rack1__Host1
+  peerIP: 192.168.1.1
+spec:
+  asNumber: 63400
+---
+- apiVersion: v1
+  kind: bgpPeer
+  metadata:
+    scope: global
+    peerIP: 2001:DB8::0:1
+  spec:
+    asNumber: "1.10"
+`;
+
+before(async () => {
+  etcd = await startEtcd({ enableV2: true });
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "bgppeer-cli-"));
+});
+after(async () => {
+  await etcd?.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe("validate", () => {
+  it("accepts valid v1 and v3 documents and names the document, field, value and rule of each problem", () => {
+    const file = path.join(dir, "mixed.yaml");
+    fs.writeFileSync(
+      file,
+      `${V1}---
+apiVersion: projectcalico.org/v3
+kind: BGPPeer
+metadata: {name: rr, labels: {role: rr}}
+spec: {peerIP: 10.0.0.10, asNumber: 64512}
+---
+apiVersion: projectcalico.org/v3
+kind: BGPPeer
+metadata: {name: bad}
+spec: {peerIP: 10.0.0.300, asNumber: 4294967296}
+---
+apiVersion: projectcalico.org/v3
+kind: BGPPeer
+metadata: {name: rr}
+spec: {peerIP: 10.0.0.11, asNumber: 1}
+---
+{"apiVersion": "projectcalico.org/v3", "kind": "IPPool", "metadata": {"name": "p"}, "spec": {}}
+`,
+    );
+    const r = cli(["validate", "-f", file]);
+    assert.equal(r.status, 1);
+    assert.equal(r.stdout, "5 BGP peer(s) read, 3 valid, 4 problem(s)\n");
+    const lines = r.stderr.trim().split("\n");
+    assert.ok(
+      lines.some((l) => /^.*mixed\.yaml: document 4 \(BGPPeer "bad"\): peerIP: "10\.0\.0\.300" is not a valid peer address/.test(l)),
+      r.stderr,
+    );
+    assert.ok(
+      lines.some((l) => /document 4 \(BGPPeer "bad"\): asNumber: .*4294967296/.test(l)),
+      r.stderr,
+    );
+    assert.ok(
+      lines.some((l) => /document 5 \(BGPPeer "rr"\): name: "rr" is also the name of .*document 3: one etcd key/.test(l)),
+      r.stderr,
+    );
+    assert.ok(
+      lines.some((l) => /document 6: is not a BGP peer: kind "IPPool"/.test(l)),
+      r.stderr,
+    );
+    const ok = cli(["validate", "-f", "-"], V1);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.equal(ok.stdout, "2 BGP peer(s) read, 2 valid\n");
+  });
+});
+
+describe("convert", () => {
+  it("turns v1 peers into v3 ones with calico-upgrade's names, node names and dotted ASNs", () => {
+    const r = cli(["convert", "-f", "-"], V1);
+    assert.equal(r.status, 0, r.stderr);
+    const list = parse(r.stdout);
+    assert.equal(list.kind, "List");
+    assert.deepEqual(list.items[0], {
+      apiVersion: "projectcalico.org/v3",
+      kind: "BGPPeer",
+      metadata: { creationTimestamp: null, name: "rack1-host1.192-168-1-1" },
+      spec: { asNumber: 63400, node: "rack1-host1", peerIP: "192.168.1.1" },
+    });
+    assert.equal(list.items[1].metadata.name, "2001-0db8-0000-0000-0000-0000-0000-0001");
+    assert.deepEqual(list.items[1].spec, { asNumber: 65546, peerIP: "2001:db8::1" });
+    const ts = cli(["convert", "-f", "-", "-o", "ts"], V1);
+    assert.match(
+      ts.stdout,
+      /new BgpPeer\("rack1-host1\.192-168-1-1", \{ name: "rack1-host1\.192-168-1-1", node: "rack1-host1", peerIP: "192\.168\.1\.1", asNumber: 63400, adopt: true \}\)/,
+    );
+    const v3 = cli(["convert", "-f", "-"], "apiVersion: projectcalico.org/v3\nkind: BGPPeer\nmetadata: {name: x}\nspec: {peerIP: 10.0.0.1, asNumber: 1}\n");
+    assert.equal(v3.status, 1);
+    assert.match(v3.stderr, /already a projectcalico\.org\/v3 BGPPeer: nothing to convert/);
+  });
+});
+
+describe("import --from-etcdv2", () => {
+  it("reads libcalico-go v1's BGP peer keys over the v2 API and generates BgpPeers with calico-upgrade's names", async () => {
+    await v2put("/calico/bgp/v1/global/peer_v4/10.0.0.1", '{"ip":"10.0.0.1","as_num":"64512"}');
+    await v2put("/calico/bgp/v1/global/peer_v6/2001:db8::10", '{"ip":"2001:db8::10","as_num":"4259840100"}');
+    for (const h of ["rack1-host1", "rack1-host2", "rack1-host3", "Rack1_Host4"]) {
+      await v2put(`/calico/bgp/v1/host/${h}/peer_v4/192.168.1.1`, '{"ip":"192.168.1.1","as_num":"63400"}');
+    }
+    // Other v1 data under /calico/bgp/v1 (the global AS, node IPs) is not peers.
+    await v2put("/calico/bgp/v1/global/as_num", "64511");
+    await v2put("/calico/bgp/v1/host/rack1-host1/ip_addr_v4", "10.1.1.1");
+    const out = path.join(dir, "legacy.ts");
+    const r = cli(["import", "--from-etcdv2", etcd.endpoint, "--out", out]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr, `wrote 6 peer(s) to ${out}\n`);
+    const text = fs.readFileSync(out, "utf8");
+    assert.match(text, /from the v1 BGP peers in etcdv2 http:\/\/127\.0\.0\.1:\d+/);
+    assert.match(text, /const nodes1 = \[\n {2}"rack1-host1",\n {2}"rack1-host2",\n {2}"rack1-host3",\n {2}"rack1-host4",\n\];/);
+    assert.match(text, /\["192-168-1-1", \{ peerIP: "192\.168\.1\.1", asNumber: 63400 \}\]/);
+    assert.match(text, /new BgpPeer\("10-0-0-1", \{ name: "10-0-0-1", peerIP: "10\.0\.0\.1", asNumber: 64512, adopt: true \}\)/);
+    assert.match(text, /name: "2001-0db8-0000-0000-0000-0000-0000-0010", peerIP: "2001:db8::10", asNumber: 4259840100/);
+    const none = cli(["import", "--from-etcdv2", "http://127.0.0.1:9"]);
+    assert.equal(none.status, 1);
+    assert.match(none.stderr, /cannot read the etcd v2 API at http:\/\/127\.0\.0\.1:9/);
+  });
+});
