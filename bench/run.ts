@@ -2,7 +2,7 @@
  * `npm run bench`: how close BgpPeer is to the physical limits, measured side by side in one run
  * against a real etcd on loopback and the real Pulumi CLI. Prints Markdown tables; BENCHMARKS.md
  * records a run. Options: --sizes 100,1000,3000 (fleet sizes), --iterations 300 (latency samples),
- * --only rpc,latency,fleet,racks,check (sections), --engine-profiles DIR (Go CPU profiles of the engine for each
+ * --only rpc,latency,fleet,racks,cli,check (sections), --engine-profiles DIR (Go CPU profiles of the engine for each
  * fleet step; read them with `go tool pprof -top <pulumi binary> <file>`).
  */
 import { execFileSync, spawn } from "node:child_process";
@@ -418,6 +418,71 @@ async function racks(etcd: TestEtcd, sizes: number[], pulumiRoot: string): Promi
 }
 
 /**
+ * 9. calico-bgppeer get and import of a 3,000-peer fabric, as processes (what a user waits for),
+ * against one etcd Range of the same keys in-process, Node's own start-up, and calicoctl get.
+ */
+async function cliCost(etcd: TestEtcd, size: number, runs: number): Promise<string> {
+  const { impl: setImpl } = await import("../provider/set-impl");
+  const { spawnSync } = await import("node:child_process");
+  const inputs = await setImpl.check(
+    { peers: {} },
+    {
+      name: "cli-bench",
+      peers: rackFabric(size).flatMap((r) =>
+        r.hosts.flatMap((node) => r.tors.map((t) => ({ scope: "node", node, peerIP: t.ip, asNumber: t.asNumber, labels: { rack: r.name } }))),
+      ),
+    },
+  );
+  if (!inputs.inputs) throw new Error(JSON.stringify(inputs.failures));
+  const created = await setImpl.create(inputs.inputs as never);
+  const main = path.join(__dirname, "../provider/cli/main.js");
+  const env = { PATH: process.env.PATH, ETCD_ENDPOINTS: etcd.endpoint, HOME: os.tmpdir() };
+  const ctlDir = fs.mkdtempSync(path.join(os.tmpdir(), "bgppeer-bench-ctl-"));
+  const ctl = calicoctlFor(etcd.endpoint, 600_000);
+  const timeRuns = (fn: () => void) => {
+    const xs: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = process.hrtime.bigint();
+      fn();
+      xs.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    return quantile(xs, 0.5);
+  };
+  const proc = (args: string[]) => () => {
+    const r = spawnSync(process.execPath, args, { env, encoding: "utf8", maxBuffer: 1 << 28 });
+    if (r.status !== 0) throw new Error(`${args.join(" ")}: ${r.stderr}`);
+  };
+  const raw = new Etcd3({ hosts: etcd.endpoint });
+  await raw.getAll().prefix("/calico/resources/v3/projectcalico.org/bgppeers/").exec();
+  const rangeTimes: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.hrtime.bigint();
+    await raw.getAll().prefix("/calico/resources/v3/projectcalico.org/bgppeers/").exec();
+    rangeTimes.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  raw.close();
+  const range = quantile(rangeTimes, 0.5);
+  const nodeStart = timeRuns(proc(["-e", ""]));
+  const rows = [["command", `median ms (${runs} runs)`, "beyond the Range read, ms"]];
+  rows.push([`one etcd Range of the ${size} keys, in-process`, fmt(range, 1), "-"]);
+  rows.push(["node -e '' (Node's start-up alone)", fmt(nodeStart, 1), "-"]);
+  for (const [label, args] of [
+    ["calico-bgppeer get bgppeers -o wide", [main, "get", "bgppeers", "-o", "wide"]],
+    ["calico-bgppeer get bgppeers -o yaml", [main, "get", "bgppeers", "-o", "yaml"]],
+    ["calico-bgppeer import --out FILE", [main, "import", "--out", path.join(ctlDir, "peers.ts")]],
+  ] as const) {
+    const ms = timeRuns(proc([...args]));
+    rows.push([label, fmt(ms, 1), fmt(ms - range, 1)]);
+  }
+  const ctlMs = timeRuns(() => ctl.ok(["get", "bgppeers", "-o", "wide"]));
+  rows.push(["calicoctl get bgppeers -o wide", fmt(ctlMs, 1), fmt(ctlMs - range, 1)]);
+  ctl.cleanup();
+  fs.rmSync(ctlDir, { recursive: true, force: true });
+  await setImpl.delete("cli-bench", created.outs as never);
+  return `${markdownTable(rows)}\n\n${size} peers (the rack fabric of section 8) written by a BgpPeerSet. Each command is a new process, as a user runs it.`;
+}
+
+/**
  * 7. What check costs on the largest inputs it accepts, and on a few it refuses early: every size
  * is bounded, so no input makes check slow (pulumi preview runs it for every peer).
  */
@@ -459,7 +524,7 @@ async function main() {
     options: {
       sizes: { type: "string", default: "100,1000,3000" },
       iterations: { type: "string", default: "300" },
-      only: { type: "string", default: "rpc,latency,fleet,racks,check" },
+      only: { type: "string", default: "rpc,latency,fleet,racks,cli,check" },
       "engine-profiles": { type: "string" },
     },
   });
@@ -489,6 +554,7 @@ async function main() {
       console.log(
         `## 3-6. Fleet (real Pulumi CLI, file backend): BgpPeer against a do-nothing dynamic provider\n\n${await fleet(etcd, sizes, path.dirname(pulumiBin), values["engine-profiles"])}\n`,
       );
+    if (only.has("cli")) console.log(`## 9. calico-bgppeer get and import\n\n${await cliCost(etcd, 3000, 5)}\n`);
     if (only.has("racks"))
       console.log(`## 8. The same fabrics per rack (RackPeers, checkpoints on), and calicoctl apply\n\n${await racks(etcd, sizes, path.dirname(pulumiBin))}\n`);
   } finally {

@@ -137,6 +137,7 @@ function selectionOptions(cmd: Command): Command {
 export function program(out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Command {
   const p = new Command("calico-bgppeer")
     .description("Calico BGP peers as code: list peers in Calico's etcd v3 datastore, and import them as BgpPeer declarations.")
+    .version((require("../../../package.json") as { version: string }).version)
     .configureOutput({ writeOut: out, writeErr: err })
     .exitOverride();
   let failed = false;
