@@ -4,7 +4,8 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { type PeerSpec, type SecretKeyRef, SPEC_FIELDS, type SpecInputs } from "./model/fields";
 import { PEER_PREFIX } from "./model/keys";
 import { usesSeedTerms } from "./model/seed";
-import * as shim from "./shim";
+
+import shim = require("./shim");
 
 type In<T> = pulumi.Input<T>;
 /** A value as Pulumi takes it: an Input, and so is every element and member inside. */

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type BgpPeerArgs, providerText, refusePlaintextSecrets } from "./resource";
 import type { SetPeer, StoredMeta } from "./set";
-import * as setShim from "./set-shim";
+
+import setShim = require("./set-shim");
 
 type In<T> = pulumi.Input<T>;
 
