@@ -284,12 +284,21 @@ async function undone(setName: string, cause: Error, created: SetWrite[], revisi
     return cause;
   }
   const undo: SetWrite[] = created.map((w) => ({ op: "delete", name: w.name, rev: revisions.get(w.name)! }));
-  try {
-    for (const part of chunk(undo)) await withClient("undo", (c) => commitChunk(c, part));
-    cause.message = `${head} The ${created.length} peer(s) this run had created were deleted again; updates and deletes before it were applied. \`pulumi up\` again converges.`;
-  } catch {
-    cause.message = `${head} ${created.length} peer(s) this run created could not be deleted again and are in etcd but not in state: ${describeList(created.map((w) => w.name))}. Set \`adopt: true\` on the set and run \`pulumi up\`: it takes them over without writing.`;
+  const left: string[] = [];
+  let reachable = true;
+  for (const part of chunk(undo)) {
+    // A peer changed since this run created it is not this run's to delete: its chunk stays.
+    const ok =
+      reachable &&
+      (await withClient("undo", (c) => commitChunk(c, part)).then(
+        (r) => r.ok,
+        () => (reachable = false),
+      ));
+    if (!ok) left.push(...part.map((w) => w.name));
   }
+  cause.message = left.length
+    ? `${head} ${left.length} of the ${created.length} peer(s) this run created could not be deleted again and are in etcd but not in state: ${describeList(left)}. Set \`adopt: true\` on the set and run \`pulumi up\`: it takes them over, without a write where they are as declared.`
+    : `${head} The ${created.length} peer(s) this run had created were deleted again; updates and deletes before it were applied. \`pulumi up\` again converges.`;
   return cause;
 }
 
