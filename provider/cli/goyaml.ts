@@ -120,7 +120,6 @@ function analyze(s: string): { plain: boolean; single: boolean } {
   const chars = [...s];
   let special = false;
   let lineBreaks = false;
-  let flowIndicators = false;
   let blockIndicators = false;
   let leadingSpace = false;
   let trailingSpace = false;
@@ -128,38 +127,18 @@ function analyze(s: string): { plain: boolean; single: boolean } {
   let spaceBreak = false;
   let prevSpace = false;
   let prevBreak = false;
-  if (s.startsWith("---") || s.startsWith("...")) {
-    blockIndicators = true;
-    flowIndicators = true;
-  }
+  if (s.startsWith("---") || s.startsWith("...")) blockIndicators = true;
   let precededByWhitespace = true;
   for (let i = 0; i < chars.length; i++) {
     const c = chars[i];
     const next = chars[i + 1];
     const followedByWhitespace = next === undefined || next === " " || next === "\t" || next === "\n" || next === "\r";
     if (i === 0) {
-      if ("#,[]{}&*!|>'\"%@`".includes(c)) {
-        flowIndicators = true;
-        blockIndicators = true;
-      }
-      if (c === "?" || c === ":") {
-        flowIndicators = true;
-        if (followedByWhitespace) blockIndicators = true;
-      }
-      if (c === "-" && followedByWhitespace) {
-        flowIndicators = true;
-        blockIndicators = true;
-      }
+      if ("#,[]{}&*!|>'\"%@`".includes(c)) blockIndicators = true;
+      if ((c === "?" || c === ":" || c === "-") && followedByWhitespace) blockIndicators = true;
     } else {
-      if (",?[]{}".includes(c)) flowIndicators = true;
-      if (c === ":") {
-        flowIndicators = true;
-        if (followedByWhitespace) blockIndicators = true;
-      }
-      if (c === "#" && precededByWhitespace) {
-        flowIndicators = true;
-        blockIndicators = true;
-      }
+      if (c === ":" && followedByWhitespace) blockIndicators = true;
+      if (c === "#" && precededByWhitespace) blockIndicators = true;
     }
     if (!printable(c)) special = true;
     if (c === "\n") lineBreaks = true;
@@ -187,8 +166,8 @@ function analyze(s: string): { plain: boolean; single: boolean } {
     single = false;
   }
   if (lineBreaks) plain = false;
+  // Block context only: flow indicators (",", "[", …) inside a string do not stop a plain value.
   if (blockIndicators) plain = false;
-  void flowIndicators;
   return { plain, single };
 }
 
@@ -332,8 +311,8 @@ function scalar(s: string, column: number, indent: number, isKey: boolean): stri
 
 function scalarText(v: Value, column: number, indent: number, isKey = false): string {
   if (typeof v === "string") return scalar(v, column, indent, isKey);
-  if (typeof v === "number") return Number.isInteger(v) ? String(v) : String(v);
-  if (typeof v === "boolean") return String(v);
+  // A BGPPeer holds integers only (AS numbers, counts); Go prints them as JavaScript does.
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
   return "null";
 }
 
