@@ -14,6 +14,7 @@ import {
 import { createPeer, deletePeer, getClusterCalicoVersion, getPeer, type StoredKV, updatePeer } from "./datastore/store";
 import { decodeValue, encodeValue, nowTimestamp, OWN_METADATA_KEYS, peerKey, type StoredPeer } from "./model/codec";
 import { checkInputs, containsUnknown, type PeerInputs, pickSpec, SPEC_FIELDS, specEqual } from "./model/spec";
+import { createUid } from "./model/uid";
 import { type CalicoVersion, fieldsTooNew, parseCalicoVersion, usesVersionedFields } from "./model/versions";
 
 /**
@@ -256,7 +257,8 @@ export function decodeKV(name: string, kv: StoredKV): StoredPeer {
  */
 export function adoption(inputs: PeerInputs, kv: StoredKV): { stored: StoredPeer; managed: Managed; value: string; same: boolean } {
   const stored = decodeKV(inputs.name, kv);
-  const managed = { ...managedBy(inputs), adopt: true };
+  // A peer this stack wrote itself (its uid says so) is taken back, not adopted.
+  const managed = { ...managedBy(inputs), adopt: inputs.adopt || undefined };
   const { labels: labelKeys, annotations: annotationKeys } = managed;
   const preserved = preservedParts(stored, labelKeys, annotationKeys);
   const meta = { uid: stored.uid || randomUUID(), creationTimestamp: stored.creationTimestamp || nowTimestamp() };
@@ -300,11 +302,15 @@ export function assertWritable(inputs: PeerInputs): void {
   if (failures.length) throw new InvalidInputError(`BGPPeer "${inputs.name}": ${failures.map((f) => f.message).join("; ")}; nothing was written.`);
 }
 
-/** Create: If(Version(key) == 0) Put with a new uid and creationTimestamp; an existing peer only with adopt. */
+/**
+ * Create: If(Version(key) == 0) Put with a new uid and creationTimestamp. An existing peer is taken
+ * over with adopt, or when its uid is the one this stack gives it (an earlier create of this stack
+ * that state never recorded); any other is refused.
+ */
 export async function createObject(inputs: PeerInputs): Promise<PeerOutputs> {
   assertWritable(inputs);
   await refuseFieldsTooNew(inputs);
-  const meta = { uid: randomUUID(), creationTimestamp: nowTimestamp() };
+  const meta = { uid: createUid(inputs.__owner, inputs.name), creationTimestamp: nowTimestamp() };
   const value = desiredValue(inputs, meta, undefined);
   // Ours if the key holds the uid this create generated: an attempt that landed before a retry, or
   // before the answer was lost.
@@ -314,9 +320,10 @@ export async function createObject(inputs: PeerInputs): Promise<PeerOutputs> {
   const res = w.result;
   if (res.ok) return outputsFrom(decodeValue(peerKey(inputs.name), value), res.revision, managedBy(inputs));
   if (!res.current) throw filterError(inputs.name, res.missingFilters);
-  if (ours(res.current)) return outputsFrom(decodeKV(inputs.name, res.current), res.current.modRevision, managedBy(inputs));
-  if (!inputs.adopt) throw new AlreadyExistsError(alreadyExists(inputs.name, decodeKV(inputs.name, res.current)));
-  return adopt(inputs, res.current);
+  // Ours by its uid: a retry that met what its first attempt wrote, or an earlier up of this stack
+  // whose outcome state never recorded. Taken as it is, or brought to these inputs.
+  if (ours(res.current) || inputs.adopt) return adopt(inputs, res.current);
+  throw new AlreadyExistsError(alreadyExists(inputs.name, decodeKV(inputs.name, res.current)));
 }
 
 /** How long a preview waits for the read of a new peer's key. */

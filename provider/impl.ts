@@ -16,6 +16,7 @@ import {
 } from "./client";
 import { STACK_KEYS, VERSION_KEYS } from "./datastore/config";
 import { checkInputs, type PeerInputs, SPEC_FIELDS, specEqual, UNKNOWN } from "./model/spec";
+import { isOwnUid } from "./model/uid";
 
 export type { PeerOutputs } from "./client";
 
@@ -47,9 +48,14 @@ export const impl = {
     const peer = inputs as unknown as PeerInputs;
     if (Object.keys(olds ?? {}).length === 0 && !JSON.stringify(peer).includes(UNKNOWN)) {
       const found = await previewCreate(peer);
-      if (found && !peer.adopt) return { failures: [{ property: "name", reason: `name: ${alreadyExists(peer.name, found.existing)}` }] };
+      const own = found !== undefined && isOwnUid(peer.__owner, peer.name, found.existing.uid);
+      if (found && !peer.adopt && !own) return { failures: [{ property: "name", reason: `name: ${alreadyExists(peer.name, found.existing)}` }] };
       // The dynamic provider host passes what a provider writes to stderr on to the CLI's output.
-      if (found?.changes.length) console.error(`BGPPeer "${peer.name}" exists in etcd; adopting it will change ${found.changes.join(", ")}`);
+      if (own)
+        console.error(
+          `BGPPeer "${peer.name}" exists in etcd with the uid this stack gives it (an earlier up wrote it but did not record it); the up takes it back${found.changes.length ? ` and changes ${found.changes.join(", ")}` : " as it is"}`,
+        );
+      else if (found?.changes.length) console.error(`BGPPeer "${peer.name}" exists in etcd; adopting it will change ${found.changes.join(", ")}`);
     }
     return { inputs: plain(inputs) };
   },

@@ -2,7 +2,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { type PeerSpec, type SecretKeyRef, SPEC_FIELDS, type SpecInputs } from "./model/fields";
-import { PEER_PREFIX } from "./model/keys";
+import { OWNER_KEY, PEER_PREFIX } from "./model/keys";
 import { usesSeedTerms } from "./model/seed";
 
 import shim = require("./shim");
@@ -93,6 +93,7 @@ export class BgpPeer extends pulumi.CustomResource {
     // Without a name, a seed-model peer gets calico-upgrade's name (derived in check); any other the resource name.
     props.name = args.name ?? (usesSeedTerms(args) ? undefined : name);
     props.__provider = providerText();
+    props[OWNER_KEY] = owner();
     super(TYPE, name, props, opts);
   }
 
@@ -121,6 +122,11 @@ export class BgpPeer extends pulumi.CustomResource {
     }
     return k;
   }
+}
+
+/** The declaring stack, "<project>/<stack>": it fixes the uid a create gives a peer (model/uid.ts). */
+export function owner(): string {
+  return `${pulumi.getProject()}/${pulumi.getStack()}`;
 }
 
 /** Stack config that holds key material, which Pulumi must keep encrypted. */

@@ -2,7 +2,9 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { adoptionChanges, alreadyExists, configuredVersion, decodeKV, plain, previewRead } from "./client";
 import { getPeersIn } from "./datastore/store";
 import { impl as peerImpl } from "./impl";
+import { OWNER_KEY } from "./model/keys";
 import { checkInputs, containsUnknown, SPEC_FIELDS, specEqual, UNKNOWN } from "./model/spec";
+import { isOwnUid } from "./model/uid";
 import { createSet, deleteSet, peerInputs, readSet, type SetInputs, type SetOutputs, type SetPeer, updateSet } from "./set";
 
 /**
@@ -68,6 +70,7 @@ export function checkSet(news: Json): { inputs?: SetInputs; failures: { property
   // A peer whose name is known only after an up: the whole map is, too.
   const out: Json = { name, peers: unknownNames ? UNKNOWN : sortedByKey(peers) };
   if (news.adopt === true) out.adopt = true;
+  if (typeof news[OWNER_KEY] === "string") out[OWNER_KEY] = news[OWNER_KEY];
   return { inputs: plain(out) as unknown as SetInputs, failures };
 }
 
@@ -118,8 +121,9 @@ export const impl = {
     if (added.length) {
       const r = await previewRead("preview read", (c) => getPeersIn(c, added));
       if ("value" in r && r.value.size) {
-        const found = [...r.value.keys()];
-        if (!inputs.adopt) {
+        // Peers with the uid this stack gives them are its own writes, which the up takes back.
+        const found = [...r.value.keys()].filter((n) => inputs.adopt || !isOwnUid(inputs.__owner, n, decodeKV(n, r.value.get(n)!).uid));
+        if (!inputs.adopt && found.length) {
           const first = alreadyExists(found[0], decodeKV(found[0], r.value.get(found[0])!));
           const more =
             found.length > 1 ? ` (and ${found.length - 1} more of this set's peers: ${found.slice(1, 11).join(", ")}${found.length > 11 ? ", …" : ""})` : "";
@@ -127,9 +131,9 @@ export const impl = {
             failures: [{ property: "peers", reason: `peers["${found[0]}"]: ${first.replace("on this BgpPeer", "on this set")}${more}` }],
           };
         }
-        for (const n of found) {
+        for (const n of [...r.value.keys()]) {
           const changes = adoptionChanges(decodeKV(n, r.value.get(n)!), peerInputs(n, inputs.peers[n]));
-          if (changes.length) console.error(`BGPPeer "${n}" exists in etcd; adopting it will change ${changes.join(", ")}`);
+          if (changes.length) console.error(`BGPPeer "${n}" exists in etcd; taking it over will change ${changes.join(", ")}`);
         }
       }
     }

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { type BgpPeerArgs, providerText, refusePlaintextSecrets } from "./resource";
+import { OWNER_KEY } from "./model/keys";
+import { type BgpPeerArgs, owner, providerText, refusePlaintextSecrets } from "./resource";
 import type { SetPeer, StoredMeta } from "./set";
 
 import setShim = require("./set-shim");
@@ -46,7 +47,7 @@ export class BgpPeerSet extends pulumi.CustomResource {
       );
     }
     refusePlaintextSecrets();
-    super(TYPE, name, { stored: undefined, ...args, name, __provider: providerText(setShim) }, opts);
+    super(TYPE, name, { stored: undefined, ...args, name, __provider: providerText(setShim), [OWNER_KEY]: owner() }, opts);
   }
 
   static override isInstance(obj: unknown): obj is BgpPeerSet {

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import {
   adoption,
   alreadyExists,
@@ -18,6 +17,7 @@ import { AlreadyExistsError, ConflictError, NotFoundError, UnreachableError } fr
 import { commitChunk, getPeersIn, MAX_TXN_OPS, type SetWrite, type StoredKV } from "./datastore/store";
 import { decodeValue, ETCD_MAX_REQUEST_BYTES, nowTimestamp, peerKey } from "./model/codec";
 import type { PeerInputs } from "./model/spec";
+import { createUid, isOwnUid } from "./model/uid";
 
 /**
  * The client layer for a set of peers managed as one Pulumi resource (BgpPeerSet, RackPeers).
@@ -38,6 +38,8 @@ export interface SetInputs {
   /** The peers by Calico name. */
   peers: Record<string, SetPeer>;
   adopt?: boolean;
+  /** The declaring stack, "<project>/<stack>", set by the resource class: it fixes the uid a create gives. */
+  __owner?: string;
 }
 
 /** What etcd and Calico assigned to one peer, as a BgpPeer keeps it in its outputs. */
@@ -112,12 +114,13 @@ function plan(setName: string, olds: SetOutputs | undefined, news: SetInputs | u
     if (newPeer && !(oldPeer && meta)) {
       const inputs = peerInputs(name, newPeer);
       if (!kv) {
-        const value = desiredValue(inputs, { uid: randomUUID(), creationTimestamp: nowTimestamp() }, undefined);
+        const value = desiredValue(inputs, { uid: createUid(news?.__owner, name), creationTimestamp: nowTimestamp() }, undefined);
         steps.push({ name, write: { op: "create", name, value, filters: inputs.filters ?? [] }, after: written(name, value, managedBy(inputs)) });
-      } else if (!news?.adopt) {
+      } else if (!news?.adopt && !isOwnUid(news?.__owner, name, decodeKV(name, kv).uid)) {
         exists.push(name);
       } else {
-        const a = adoption({ ...inputs, adopt: true }, kv);
+        // Adopted, or this stack's own write that state never recorded (its uid says so).
+        const a = adoption(inputs, kv);
         const managed = { ...a.managed, adopt: undefined };
         if (a.same) steps.push({ name, after: () => outputsFrom(a.stored, kv.modRevision, managed) });
         else

@@ -7,3 +7,6 @@ export const peerKey = (name: string) => PEER_PREFIX + name;
 export const filterKey = (name: string) => FILTER_PREFIX + name;
 /** ClusterInformation "default", where calico-node records the running release (spec.calicoVersion). */
 export const CLUSTER_INFORMATION_KEY = "/calico/resources/v3/projectcalico.org/clusterinformations/default";
+
+/** The input the resource classes add: the stack that declares the peer, which fixes the uid a create gives it (uid.ts). */
+export const OWNER_KEY = "__owner";

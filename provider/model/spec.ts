@@ -5,6 +5,7 @@ import { normalizeDuration } from "./duration";
 import { RuleError, show } from "./errors";
 import { FIELDS, type FieldDef, type PeerSpec, SPEC_FIELDS, type SpecField } from "./fields";
 import { formatIP, formatPeerIP, parseIP, parsePeerIP } from "./ip";
+import { OWNER_KEY } from "./keys";
 import { checkName, convertV1NodeName, ipToName, isQualifiedName, isValidLabelValue } from "./names";
 import { usesSeedTerms } from "./seed";
 import { canonicalSelector } from "./selector";
@@ -22,6 +23,8 @@ export interface PeerInputs extends PeerSpec {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   adopt?: boolean;
+  /** The declaring stack, "<project>/<stack>", set by the resource class (OWNER_KEY); it fixes the uid a create gives. */
+  __owner?: string;
 }
 
 // k8s validation.IsConfigMapKey, which Secret keys follow.
@@ -151,6 +154,10 @@ export function checkInputs(raw: Record<string, unknown>, opts: CheckOptions = {
     if (Object.keys(m).length > 0) out[field] = { ...m };
   }
   if (args.adopt) out.adopt = true;
+  const owner = raw[OWNER_KEY];
+  if (typeof owner === "string" && owner !== "") out[OWNER_KEY] = owner;
+  else if (owner !== undefined && owner !== null && owner !== "")
+    f.add(OWNER_KEY, `${show(owner)} is not a stack ("<project>/<stack>"): BgpPeer sets this input itself`);
   // What check accepts must be writable: etcd refuses a request larger than --max-request-bytes,
   // and Go's JSON escaping can make a value up to six times the size of its text.
   const bytes = Buffer.byteLength(goJson({ metadata: { labels: out.labels, annotations: out.annotations }, spec: pickSpec(out) }));
@@ -178,8 +185,9 @@ function parseTypes(raw: Record<string, unknown>, unknown: ReadonlySet<string>, 
   // prototype whose keys the schema would see but could never delete.
   const known: Record<string, unknown> = Object.create(null);
   for (const [k, v] of Object.entries(raw)) {
-    // __provider is the engine's (the serialized provider); any other key is the user's, and checked.
-    if (k === "__provider" || unknown.has(k) || v === undefined || v === null) continue;
+    // __provider is the engine's (the serialized provider) and __owner the resource class's (the
+    // declaring stack, passed through by check); any other key is the user's, and checked.
+    if (k === "__provider" || k === OWNER_KEY || unknown.has(k) || v === undefined || v === null) continue;
     known[k] = v;
   }
   const typeFailed = new Set<string>();

@@ -51,7 +51,7 @@ after(async () => {
 });
 
 describe("PULUMI_SKIP_CHECKPOINTS", { concurrency: false }, () => {
-  it("an up killed midway leaves peers that state does not know; the re-run names adopt, and adopt takes them over without writing them", async () => {
+  it("an up killed midway leaves peers that state does not know; the re-run recognizes them as its own and writes only the missing ones", async () => {
     let killed = 0;
     const killer = setInterval(() => {
       void inEtcd().then((n) => {
@@ -77,10 +77,7 @@ describe("PULUMI_SKIP_CHECKPOINTS", { concurrency: false }, () => {
     assert.equal(await inState(), 0, "with checkpoints skipped, state records none of them");
     await ls.stack.cancel().catch(() => undefined);
 
-    // The engine may still create some missing peers in parallel before it stops at the first error.
-    await assert.rejects(ls.stack.up(), /BGPPeer "host\d+-tor" already exists in etcd .* set `adopt: true`/);
-
-    adopt = true;
+    // The peers carry the uid this stack gives them, so the re-run takes them back without adopt.
     const [present, before] = [await inEtcd(), await revision()];
     const up = await ls.stack.up();
     assert.equal(up.summary.result, "succeeded");
@@ -89,5 +86,26 @@ describe("PULUMI_SKIP_CHECKPOINTS", { concurrency: false }, () => {
     assert.equal(await revision(), before + BigInt(N - present), "only the peers that were missing were written");
     const pv = await ls.stack.preview();
     assert.deepEqual(pv.changeSummary, { same: N + 1 });
+  });
+
+  it("another stack declaring one of those peers is still refused, and may take it only with adopt", async () => {
+    const other = await localStack(
+      "checkpoints-other",
+      async () => {
+        new BgpPeer("host0-tor", { node: "host0", peerIP: "10.0.0.1", asNumber: 65001, adopt });
+        return {};
+      },
+      { ETCD_ENDPOINTS: etcd.endpoint },
+    );
+    try {
+      const before = await revision();
+      await assert.rejects(other.stack.up(), /BGPPeer "host0-tor" already exists in etcd .* not managed by this stack/);
+      assert.equal(await revision(), before);
+      adopt = true;
+      await other.stack.up();
+      assert.equal(await revision(), before, "adopting an equal peer writes nothing");
+    } finally {
+      other.cleanup();
+    }
   });
 });
