@@ -81,7 +81,7 @@ async function spawnEtcd({ name, dataDir, scheme = "http", extraArgs = [], clien
       clearTimeout(timer);
     }
   }
-  return { endpoint, stop };
+  return { endpoint, pid: proc.pid, stop };
 }
 
 module.exports = { freePort, spawnEtcd };

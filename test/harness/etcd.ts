@@ -14,7 +14,7 @@ const shared = require("../../../scripts/etcd.js") as {
     scheme?: string;
     extraArgs?: string[];
     clientOptions?: object;
-  }): Promise<{ endpoint: string; stop(): Promise<void> }>;
+  }): Promise<{ endpoint: string; pid: number; stop(): Promise<void> }>;
 };
 
 export interface EtcdOptions {
@@ -35,6 +35,8 @@ export interface Certs {
 
 export interface TestEtcd {
   endpoint: string;
+  /** The etcd process, for tests that freeze it (SIGSTOP) or kill it. */
+  pid: number;
   dataDir: string;
   certs?: Certs;
   /** A client with full access, for arranging and inspecting state. */
@@ -115,6 +117,7 @@ export async function startEtcd(opts: EtcdOptions = {}): Promise<TestEtcd> {
   }
   return {
     endpoint,
+    pid: server.pid,
     dataDir,
     certs,
     admin,

@@ -1,0 +1,130 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { BgpPeer } from "../../provider";
+import { PEER_PREFIX } from "../../provider/model/codec";
+import { startEtcd, type TestEtcd } from "../harness/etcd";
+import { processes } from "../harness/procs";
+import { type LocalStack, localStack } from "../harness/pulumi";
+
+/**
+ * The orphan probe of issue 16, with the real CLI and checkpoints on: 10 ups whose CLI and provider
+ * are SIGKILLed while peers are being written, and 10 whose etcd is frozen (SIGSTOP) for 15 s
+ * while peers are being written, with an etcd timeout of 1 s so that writes fail with their outcome
+ * unknown. After each, the next up (no adopt) must finish with every declared peer in etcd and in
+ * state and no key in etcd that state does not know: no orphans.
+ */
+const PER_RUN = 20;
+let etcd: TestEtcd;
+let ls: LocalStack;
+let runs = 0;
+
+async function program() {
+  for (let r = 1; r <= runs; r++) {
+    for (let i = 0; i < PER_RUN; i++) new BgpPeer(`r${r}-p${i}`, { node: `r${r}-host${i}`, peerIP: "10.0.0.1", asNumber: 65001 });
+  }
+  return {};
+}
+async function inEtcd(): Promise<string[]> {
+  return (await etcd.admin.getAll().prefix(PEER_PREFIX).keys()).map((k) => k.slice(PEER_PREFIX.length));
+}
+async function inState(): Promise<string[]> {
+  const d = (await ls.stack.exportStack()).deployment;
+  return (d.resources ?? []).filter((r: any) => r.type === "pulumi-nodejs:dynamic/calico:BgpPeer").map((r: any) => r.id);
+}
+/** The `pulumi up` this process started, with everything below it (the provider host included). */
+function upTree(): number[] {
+  const procs = processes();
+  const tree = procs.filter((p) => p.ppid === process.pid && p.argv.includes("up") && p.argv.includes("orphans")).map((p) => p.pid);
+  for (let i = 0; i < tree.length; i++) for (const p of procs) if (p.ppid === tree[i]) tree.push(p.pid);
+  return tree;
+}
+/** Calls `act` once `threshold` peers of run `r` are in etcd, polling while the up runs. */
+async function upWith(r: number, threshold: number, act: () => Promise<void>): Promise<boolean> {
+  let fired = false;
+  let acting: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    void inEtcd().then(
+      (names) => {
+        if (fired || names.filter((n) => n.startsWith(`r${r}-`)).length < threshold) return;
+        fired = true;
+        acting = act();
+      },
+      () => undefined,
+    );
+  }, 20);
+  const ok = await ls.stack.up().then(
+    () => true,
+    () => false,
+  );
+  clearInterval(timer);
+  await acting;
+  return ok;
+}
+
+/** Per kind of disturbance: how many ups it hit, how many of those failed, and the peers left in etcd that state did not record. */
+const stats = { kill: { ups: 0, failed: 0, unrecorded: 0 }, freeze: { ups: 0, failed: 0, unrecorded: 0 } };
+
+/** After a disturbed up: the next one converges without adopt, leaving no orphan. */
+async function converges(r: number, kind: "kill" | "freeze"): Promise<void> {
+  const [etcdNames, stateNames] = [await inEtcd(), await inState()];
+  stats[kind].unrecorded += etcdNames.filter((n) => !stateNames.includes(n)).length;
+  await ls.stack.cancel().catch(() => undefined);
+  const up = await ls.stack.up();
+  assert.equal(up.summary.result, "succeeded");
+  const declared = Array.from({ length: r * PER_RUN }, (_, i) => `r${Math.floor(i / PER_RUN) + 1}-p${i % PER_RUN}`).sort();
+  assert.deepEqual((await inEtcd()).sort(), declared, `run ${r}: etcd holds exactly the declared peers`);
+  assert.deepEqual((await inState()).sort(), declared, `run ${r}: state holds every peer in etcd (no orphans)`);
+}
+
+before(async () => {
+  etcd = await startEtcd();
+  ls = await localStack("orphans", program, { ETCD_ENDPOINTS: etcd.endpoint, ETCD_TIMEOUT: "1" });
+});
+after(async () => {
+  try {
+    process.kill(etcd.pid, "SIGCONT");
+  } catch {
+    // Not frozen, or gone.
+  }
+  await etcd?.stop();
+  ls?.cleanup();
+});
+
+describe("no orphans after a killed provider or a frozen etcd", { concurrency: false }, () => {
+  it("10 ups killed while writing: each next up converges without adopt", async () => {
+    for (let k = 0; k < 10; k++) {
+      runs++;
+      const ok = await upWith(runs, 1 + ((k * 7) % (PER_RUN - 2)), async () => {
+        for (const pid of upTree()) {
+          try {
+            process.kill(pid, "SIGKILL");
+          } catch {
+            // Already gone.
+          }
+        }
+        stats.kill.ups++;
+      });
+      if (!ok) stats.kill.failed++;
+      await converges(runs, "kill");
+    }
+    assert.equal(stats.kill.ups, 10, "every up was killed while writing");
+  });
+
+  it("10 ups with etcd frozen for 15 s while writing: each next up converges without adopt", async () => {
+    for (let k = 0; k < 10; k++) {
+      runs++;
+      const ok = await upWith(runs, 1 + ((k * 5) % (PER_RUN - 2)), async () => {
+        process.kill(etcd.pid, "SIGSTOP");
+        stats.freeze.ups++;
+        await new Promise((resolve) => setTimeout(resolve, 15_000));
+        process.kill(etcd.pid, "SIGCONT");
+      });
+      if (!ok) stats.freeze.failed++;
+      await converges(runs, "freeze");
+    }
+    assert.equal(stats.freeze.ups, 10, "etcd was frozen during every up");
+    // The probe is only worth something if some writes landed that state did not record.
+    assert.ok(stats.kill.unrecorded + stats.freeze.unrecorded > 0, `some runs left peers in etcd that state did not know (${JSON.stringify(stats)})`);
+    console.error(`orphan probe: ${JSON.stringify(stats)}`);
+  });
+});
