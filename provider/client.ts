@@ -13,6 +13,7 @@ import {
 } from "./datastore/errors";
 import { createPeer, deletePeer, getClusterCalicoVersion, getPeer, type StoredKV, updatePeer } from "./datastore/store";
 import { decodeValue, encodeValue, nowTimestamp, OWN_METADATA_KEYS, peerKey, type StoredPeer } from "./model/codec";
+import { OWNER_ANNOTATION } from "./model/keys";
 import { checkInputs, containsUnknown, type PeerInputs, pickSpec, SPEC_FIELDS, specEqual } from "./model/spec";
 import { createUid } from "./model/uid";
 import { type CalicoVersion, fieldsTooNew, parseCalicoVersion, usesVersionedFields } from "./model/versions";
@@ -171,10 +172,10 @@ function scopeOf(spec: { node?: string; nodeSelector?: string }): "node" | "glob
 export interface Managed {
   labels: string[];
   annotations: string[];
-  adopt?: boolean;
+  adopt?: boolean | "force";
 }
 
-export function managedBy(o: { labels?: Record<string, string>; annotations?: Record<string, string>; adopt?: boolean } | undefined): Managed {
+export function managedBy(o: { labels?: Record<string, string>; annotations?: Record<string, string>; adopt?: boolean | "force" } | undefined): Managed {
   return { labels: Object.keys(o?.labels ?? {}), annotations: Object.keys(o?.annotations ?? {}), adopt: o?.adopt };
 }
 
@@ -200,7 +201,7 @@ export function inputsOf(outs: PeerOutputs): PeerInputs {
   return plain(inputs);
 }
 
-/** The value to write: declared fields over the preserved ones. */
+/** The value to write: declared fields over the preserved ones, and the writing stack's mark. */
 export function desiredValue(inputs: PeerInputs, meta: { uid: string; creationTimestamp: string }, preserved: Json | undefined): string {
   const baseMeta = (preserved?.metadata ?? {}) as { labels?: Record<string, string>; annotations?: Record<string, string> };
   return encodeValue({
@@ -208,7 +209,7 @@ export function desiredValue(inputs: PeerInputs, meta: { uid: string; creationTi
     uid: meta.uid,
     creationTimestamp: meta.creationTimestamp,
     labels: { ...baseMeta.labels, ...inputs.labels },
-    annotations: { ...baseMeta.annotations, ...inputs.annotations },
+    annotations: { ...baseMeta.annotations, ...inputs.annotations, ...(inputs.__owner ? { [OWNER_ANNOTATION]: inputs.__owner } : {}) },
     spec: pickSpec(inputs as unknown as Json),
     base: preserved,
   });
@@ -232,6 +233,21 @@ async function replaceValue(
   if (res.ok) return { revision: res.revision };
   if (ours(res.current)) return { revision: res.current!.modRevision };
   return { failed: res };
+}
+
+/** The stack that last wrote the peer, from its mark (OWNER_ANNOTATION), if any. */
+export function markOf(meta: { annotations?: Record<string, string> } | undefined): string | undefined {
+  const m = meta?.annotations?.[OWNER_ANNOTATION];
+  return m === undefined || m === "" ? undefined : m;
+}
+
+/**
+ * Another stack's mark on a peer this write would take over, update or delete: refused, naming
+ * that stack, unless the inputs take it over explicitly (adopt: "force").
+ */
+export function foreignMark(name: string, mark: string | undefined, inputs: { __owner?: string; adopt?: boolean | "force" }, what: string): string | undefined {
+  if (mark === undefined || mark === inputs.__owner || inputs.adopt === "force") return undefined;
+  return `BGPPeer "${name}" is managed by the Pulumi stack "${mark}" (its ${OWNER_ANNOTATION} annotation), not by this one${inputs.__owner ? ` ("${inputs.__owner}")` : ""}; it was not ${what}, and nothing was written. Two stacks managing one peer overwrite each other: let the other stack go of it first (retainOnDelete, then remove it there), or take it over on purpose with \`adopt: "force"\`.`;
 }
 
 export function filterError(name: string, missing: string[]): FilterMissingError {
@@ -269,7 +285,9 @@ export function adoption(inputs: PeerInputs, kv: StoredKV): { stored: StoredPeer
     sortedJson(pickKeys(stored.labels, labelKeys)) === sortedJson(inputs.labels) &&
     sortedJson(pickKeys(stored.annotations, annotationKeys)) === sortedJson(inputs.annotations) &&
     stored.uid !== undefined &&
-    stored.creationTimestamp !== undefined;
+    stored.creationTimestamp !== undefined &&
+    // Taken from another stack (adopt: "force"): written, so that its mark names this stack now.
+    (markOf(stored) === undefined || markOf(stored) === inputs.__owner);
   return { stored, managed, value, same };
 }
 
@@ -322,8 +340,12 @@ export async function createObject(inputs: PeerInputs): Promise<PeerOutputs> {
   if (!res.current) throw filterError(inputs.name, res.missingFilters);
   // Ours by its uid: a retry that met what its first attempt wrote, or an earlier up of this stack
   // whose outcome state never recorded. Taken as it is, or brought to these inputs.
-  if (ours(res.current) || inputs.adopt) return adopt(inputs, res.current);
-  throw new AlreadyExistsError(alreadyExists(inputs.name, decodeKV(inputs.name, res.current)));
+  if (ours(res.current)) return adopt(inputs, res.current);
+  const existing = decodeKV(inputs.name, res.current);
+  const foreign = foreignMark(inputs.name, markOf(existing), inputs, "adopted");
+  if (foreign) throw new AlreadyExistsError(foreign);
+  if (!inputs.adopt) throw new AlreadyExistsError(alreadyExists(inputs.name, existing));
+  return adopt(inputs, res.current);
 }
 
 /** How long a preview waits for the read of a new peer's key. */
@@ -401,6 +423,9 @@ export async function readObject(name: string, managed: Managed): Promise<PeerOu
 /** Update: If(Mod(key) == resourceVersion) Put, keeping uid, creationTimestamp and everything unmanaged. */
 export async function updateObject(olds: PeerOutputs, inputs: PeerInputs): Promise<PeerOutputs> {
   assertWritable(inputs);
+  // The write is guarded by the revision state recorded, so the mark state recorded is the one there.
+  const foreign = foreignMark(inputs.name, markOf(olds.preserved?.metadata as { annotations?: Record<string, string> }), inputs, "updated");
+  if (foreign) throw new ConflictError(foreign);
   await refuseFieldsTooNew(inputs);
   const value = desiredValue(inputs, olds, olds.preserved);
   const r = await replaceValue("update", inputs, value, olds.resourceVersion);
@@ -416,8 +441,11 @@ export async function updateObject(olds: PeerOutputs, inputs: PeerInputs): Promi
 }
 
 /** Delete: If(Mod(key) == resourceVersion) Delete; gone already is fine, a different object (uid) is not. */
-export async function deleteObject(props: PeerOutputs): Promise<void> {
+export async function deleteObject(props: PeerOutputs & { __owner?: string }): Promise<void> {
   const name = props.name;
+  const owner = { __owner: props.__owner };
+  const recorded = foreignMark(name, markOf(props.preserved?.metadata as { annotations?: Record<string, string> }), owner, "deleted");
+  if (recorded) throw new ConflictError(recorded);
   let rev = props.resourceVersion;
   // At most two rounds: the second only when the same object (same uid) was edited out of band.
   for (let round = 0; round < 2; round++) {
@@ -432,6 +460,8 @@ export async function deleteObject(props: PeerOutputs): Promise<void> {
     const res = w.result;
     if (res.ok || !res.current) return;
     const current = decodeKV(name, res.current);
+    const taken = foreignMark(name, markOf(current), owner, "deleted");
+    if (taken) throw new ConflictError(taken);
     if (current.uid !== props.uid) {
       throw new ConflictError(
         `BGPPeer "${name}" in etcd is a different object from the one this stack created (uid ${current.uid ?? "none"} in etcd, ${props.uid} in state): it was deleted and re-created outside Pulumi, so it was not deleted. Run \`pulumi refresh\` to take the new object into state, or delete it with calicoctl.`,

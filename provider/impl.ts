@@ -4,8 +4,10 @@ import {
   configuredVersion,
   createObject,
   deleteObject,
+  foreignMark,
   inputsOf,
   managedBy,
+  markOf,
   type PeerOutputs,
   plain,
   previewCreate,
@@ -49,6 +51,8 @@ export const impl = {
     if (Object.keys(olds ?? {}).length === 0 && !JSON.stringify(peer).includes(UNKNOWN)) {
       const found = await previewCreate(peer);
       const own = found !== undefined && isOwnUid(peer.__owner, peer.name, found.existing.uid);
+      const foreign = found && !own ? foreignMark(peer.name, markOf(found.existing), peer, "adopted") : undefined;
+      if (foreign) return { failures: [{ property: "adopt", reason: `adopt: ${foreign}` }] };
       if (found && !peer.adopt && !own) return { failures: [{ property: "name", reason: `name: ${alreadyExists(peer.name, found.existing)}` }] };
       // The dynamic provider host passes what a provider writes to stderr on to the CLI's output.
       if (own)
@@ -72,22 +76,28 @@ export const impl = {
 
   async create(news: Json): Promise<dynamic.CreateResult> {
     const outs = await createObject(news as unknown as PeerOutputs);
-    return { id: outs.name, outs };
+    return { id: outs.name, outs: withOwner(outs, news) };
   },
 
   async read(id: string, props?: PeerOutputs): Promise<dynamic.ReadResult> {
-    const outs = await readObject(props?.name ?? id, managedBy(props));
-    if (!outs) return { id: "" };
+    const found = await readObject(props?.name ?? id, managedBy(props));
+    if (!found) return { id: "" };
+    const outs = withOwner(found, props);
     return { id: outs.name, props: outs, inputs: inputsOf(outs) };
   },
 
   async update(_id: string, olds: PeerOutputs, news: Json): Promise<dynamic.UpdateResult> {
-    return { outs: await updateObject(olds, news as unknown as PeerOutputs) };
+    return { outs: withOwner(await updateObject(olds, news as unknown as PeerOutputs), news) };
   },
 
   async delete(_id: string, props: PeerOutputs): Promise<void> {
     await deleteObject(props);
   },
 };
+
+/** Outputs keep the declaring stack, so that delete (which sees outputs only) knows whose mark is its own. */
+function withOwner(outs: PeerOutputs, from: { __owner?: unknown } | undefined): PeerOutputs {
+  return typeof from?.__owner === "string" ? { ...outs, __owner: from.__owner } : outs;
+}
 
 export type Impl = typeof impl;

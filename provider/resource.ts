@@ -31,8 +31,12 @@ export interface BgpPeerArgs extends BgpPeerSpecArgs {
   labels?: In<Record<string, In<string>>>;
   /** Annotations this resource manages (Kubernetes rules, 256 KiB in all); others are left alone. */
   annotations?: In<Record<string, In<string>>>;
-  /** Take over a peer that already exists under this name instead of failing. Default false. */
-  adopt?: In<boolean>;
+  /**
+   * Take over a peer that already exists under this name instead of failing. Default false. A peer
+   * that another Pulumi stack manages (its pulumi-calico-bgppeer/stack annotation) is taken only
+   * with "force", which marks it as this stack's.
+   */
+  adopt?: In<boolean | "force">;
 }
 
 /**
@@ -70,7 +74,7 @@ export class BgpPeer extends pulumi.CustomResource {
   /** Only the annotations this resource manages; others on the object are left alone. */
   declare readonly annotations?: pulumi.Output<Record<string, string>>;
   /** True when the peer was (or may be) taken over from another writer. */
-  declare readonly adopt?: pulumi.Output<boolean>;
+  declare readonly adopt?: pulumi.Output<boolean | "force">;
   /** metadata.uid: set at create (kept when adopted), as calicoctl sets it. */
   declare readonly uid: pulumi.Output<string>;
   /** metadata.creationTimestamp (RFC 3339, UTC): set at create, kept when adopted. */

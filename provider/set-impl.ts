@@ -1,5 +1,5 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { adoptionChanges, alreadyExists, configuredVersion, decodeKV, plain, previewRead } from "./client";
+import { adoptionChanges, alreadyExists, configuredVersion, decodeKV, foreignMark, markOf, plain, previewRead } from "./client";
 import { getPeersIn } from "./datastore/store";
 import { impl as peerImpl } from "./impl";
 import { OWNER_KEY } from "./model/keys";
@@ -26,7 +26,8 @@ export function checkSet(news: Json): { inputs?: SetInputs; failures: { property
   const fail = (property: string, reason: string) => failures.push({ property, reason: `${property}: ${reason}` });
   const name = news.name;
   if (typeof name !== "string" || name === "") fail("name", "must be the set's name (a non-empty string)");
-  if (news.adopt !== undefined && typeof news.adopt !== "boolean") fail("adopt", `${JSON.stringify(news.adopt)} is not a boolean`);
+  if (news.adopt !== undefined && typeof news.adopt !== "boolean" && news.adopt !== "force")
+    fail("adopt", `${JSON.stringify(news.adopt)} is not a boolean or "force"`);
   const raw = news.peers;
   for (const k of Object.keys(news)) {
     if (!["name", "peers", "adopt"].includes(k) && !k.startsWith("__")) fail(k, "is not an input of BgpPeerSet (its inputs are peers and adopt)");
@@ -69,7 +70,7 @@ export function checkSet(news: Json): { inputs?: SetInputs; failures: { property
   if (failures.length) return { failures };
   // A peer whose name is known only after an up: the whole map is, too.
   const out: Json = { name, peers: unknownNames ? UNKNOWN : sortedByKey(peers) };
-  if (news.adopt === true) out.adopt = true;
+  if (news.adopt === true || news.adopt === "force") out.adopt = news.adopt;
   if (typeof news[OWNER_KEY] === "string") out[OWNER_KEY] = news[OWNER_KEY];
   return { inputs: plain(out) as unknown as SetInputs, failures };
 }
@@ -122,7 +123,15 @@ export const impl = {
       const r = await previewRead("preview read", (c) => getPeersIn(c, added));
       if ("value" in r && r.value.size) {
         // Peers with the uid this stack gives them are its own writes, which the up takes back.
-        const found = [...r.value.keys()].filter((n) => inputs.adopt || !isOwnUid(inputs.__owner, n, decodeKV(n, r.value.get(n)!).uid));
+        const found = [...r.value.keys()].filter((n) => !isOwnUid(inputs.__owner, n, decodeKV(n, r.value.get(n)!).uid));
+        const foreign = found.map((n) => foreignMark(n, markOf(decodeKV(n, r.value.get(n)!)), inputs, "adopted")).filter((m) => m !== undefined);
+        if (foreign.length) {
+          return {
+            failures: [
+              { property: "adopt", reason: `adopt: ${foreign[0]}${foreign.length > 1 ? ` (and ${foreign.length - 1} more of this set's peers)` : ""}` },
+            ],
+          };
+        }
         if (!inputs.adopt && found.length) {
           const first = alreadyExists(found[0], decodeKV(found[0], r.value.get(found[0])!));
           const more =

@@ -19,8 +19,9 @@ export interface BgpPeerSetArgs {
   /**
    * Take over peers of the set that already exist (created by calicoctl, or by BgpPeer resources
    * being moved into the set) instead of failing: equal ones are taken as they are, without a write.
+   * Peers another Pulumi stack manages are taken only with "force".
    */
-  adopt?: In<boolean>;
+  adopt?: In<boolean | "force">;
 }
 
 /** The type token pulumi.dynamic.Resource would give. */
@@ -38,7 +39,7 @@ export class BgpPeerSet extends pulumi.CustomResource {
   declare readonly peers: pulumi.Output<Record<string, SetPeer>>;
   /** Per peer: metadata.uid, metadata.creationTimestamp and etcd's mod revision (resourceVersion). */
   declare readonly stored: pulumi.Output<Record<string, StoredMeta>>;
-  declare readonly adopt?: pulumi.Output<boolean>;
+  declare readonly adopt?: pulumi.Output<boolean | "force">;
 
   constructor(name: string, args: BgpPeerSetArgs, opts?: pulumi.CustomResourceOptions) {
     if (opts?.import !== undefined) {
@@ -71,7 +72,7 @@ export interface RackPeersArgs {
   tors: In<In<TorArgs>[]>;
   /** What every peer of the rack shares, such as labels, password or keepOriginalNextHop. */
   peer?: In<RackPeerDefaults>;
-  adopt?: In<boolean>;
+  adopt?: In<boolean | "force">;
 }
 
 /**

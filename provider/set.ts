@@ -5,8 +5,10 @@ import {
   decodeKV,
   desiredValue,
   filterError,
+  foreignMark,
   type Managed,
   managedBy,
+  markOf,
   outputsFrom,
   type PeerOutputs,
   plain,
@@ -16,6 +18,7 @@ import {
 import { AlreadyExistsError, ConflictError, NotFoundError, UnreachableError } from "./datastore/errors";
 import { commitChunk, getPeersIn, MAX_TXN_OPS, type SetWrite, type StoredKV } from "./datastore/store";
 import { decodeValue, ETCD_MAX_REQUEST_BYTES, nowTimestamp, peerKey } from "./model/codec";
+import { OWNER_ANNOTATION } from "./model/keys";
 import type { PeerInputs } from "./model/spec";
 import { createUid, isOwnUid } from "./model/uid";
 
@@ -37,7 +40,7 @@ export interface SetInputs {
   name: string;
   /** The peers by Calico name. */
   peers: Record<string, SetPeer>;
-  adopt?: boolean;
+  adopt?: boolean | "force";
   /** The declaring stack, "<project>/<stack>", set by the resource class: it fixes the uid a create gives. */
   __owner?: string;
 }
@@ -58,8 +61,8 @@ export interface SetOutputs extends SetInputs {
 // compares, the Else reads and gRPC framing.
 const MAX_TXN_BYTES = ETCD_MAX_REQUEST_BYTES - 64 * 1024;
 
-export function peerInputs(name: string, p: SetPeer, adopt?: boolean): PeerInputs {
-  return plain({ ...p, name, adopt: adopt || undefined }) as PeerInputs;
+export function peerInputs(name: string, p: SetPeer, adopt?: boolean | "force", owner?: string): PeerInputs {
+  return plain({ ...p, name, adopt: adopt || undefined, __owner: owner }) as PeerInputs;
 }
 
 function split(outs: PeerOutputs): [SetPeer, StoredMeta] {
@@ -68,8 +71,8 @@ function split(outs: PeerOutputs): [SetPeer, StoredMeta] {
 }
 
 /** The value a peer's last recorded state describes: what the stack last wrote or adopted. */
-function recordedValue(name: string, p: SetPeer, meta: StoredMeta): string {
-  return desiredValue(peerInputs(name, p), meta, meta.preserved);
+function recordedValue(name: string, p: SetPeer, meta: StoredMeta, owner: string | undefined): string {
+  return desiredValue(peerInputs(name, p, undefined, owner), meta, meta.preserved);
 }
 
 /** A peer's share of a plan: the write it needs, if any, and its outputs once that is done. */
@@ -105,6 +108,15 @@ function plan(setName: string, olds: SetOutputs | undefined, news: SetInputs | u
   const exists: string[] = [];
   const changed: [string, string][] = [];
   const deleted: string[] = [];
+  const foreign: [string, string][] = [];
+  const owner = news?.__owner ?? olds?.__owner;
+  const who = { __owner: owner, adopt: news?.adopt };
+  const theirs = (name: string, kv: StoredKV | undefined): boolean => {
+    const mark = kv && markOf(decodeKV(name, kv));
+    if (!mark || !foreignMark(name, mark, who, "written")) return false;
+    foreign.push([name, `stack "${mark}"`]);
+    return true;
+  };
   const names = [...new Set([...Object.keys(olds?.peers ?? {}), ...Object.keys(news?.peers ?? {})])].sort();
   for (const name of names) {
     const kv = current.get(name);
@@ -112,11 +124,13 @@ function plan(setName: string, olds: SetOutputs | undefined, news: SetInputs | u
     const meta = olds?.stored[name];
     const newPeer = news?.peers[name];
     if (newPeer && !(oldPeer && meta)) {
-      const inputs = peerInputs(name, newPeer);
+      const inputs = peerInputs(name, newPeer, news?.adopt, owner);
       if (!kv) {
         const value = desiredValue(inputs, { uid: createUid(news?.__owner, name), creationTimestamp: nowTimestamp() }, undefined);
         steps.push({ name, write: { op: "create", name, value, filters: inputs.filters ?? [] }, after: written(name, value, managedBy(inputs)) });
-      } else if (!news?.adopt && !isOwnUid(news?.__owner, name, decodeKV(name, kv).uid)) {
+      } else if (!isOwnUid(owner, name, decodeKV(name, kv).uid) && theirs(name, kv)) {
+        // Refused above: another stack's peer.
+      } else if (!news?.adopt && !isOwnUid(owner, name, decodeKV(name, kv).uid)) {
         exists.push(name);
       } else {
         // Adopted, or this stack's own write that state never recorded (its uid says so).
@@ -133,17 +147,17 @@ function plan(setName: string, olds: SetOutputs | undefined, news: SetInputs | u
       continue;
     }
     if (!oldPeer || !meta) continue;
-    const recorded = recordedValue(name, oldPeer, meta);
+    const recorded = recordedValue(name, oldPeer, meta, owner);
     const ours = kv !== undefined && (kv.modRevision === meta.resourceVersion || kv.value === recorded);
     const keep = (): PeerOutputs => plain({ ...oldPeer, name, ...meta }) as PeerOutputs;
     if (!newPeer) {
-      if (!kv) continue;
+      if (!kv || theirs(name, kv)) continue;
       // As BgpPeer's delete: an out-of-band edit of the same object (same uid) does not stop it.
       if (ours || decodeKV(name, kv).uid === meta.uid) steps.push({ name, write: { op: "delete", name, rev: kv.modRevision } });
       else changed.push([name, `a different object: uid ${decodeKV(name, kv).uid ?? "none"} in etcd, ${meta.uid} in state`]);
       continue;
     }
-    const inputs = peerInputs(name, newPeer);
+    const inputs = peerInputs(name, newPeer, undefined, owner);
     const value = desiredValue(inputs, meta, meta.preserved);
     if (value === recorded) {
       // Unchanged in the program: nothing to write. Drift stays drift, for refresh to show.
@@ -153,6 +167,8 @@ function plan(setName: string, olds: SetOutputs | undefined, news: SetInputs | u
     } else if (kv.value === value) {
       // Written by an earlier up that failed in a later chunk.
       steps.push({ name, after: () => outputsFrom(decodeKV(name, kv), kv.modRevision, managedBy(inputs)) });
+    } else if (theirs(name, kv)) {
+      // Refused above: taken over by another stack.
     } else if (ours) {
       steps.push({
         name,
@@ -164,6 +180,10 @@ function plan(setName: string, olds: SetOutputs | undefined, news: SetInputs | u
     }
   }
   const refusals: string[] = [];
+  if (foreign.length)
+    refusals.push(
+      `${foreign.length} peer(s) are managed by other Pulumi stacks (their ${OWNER_ANNOTATION} annotation): ${describeList(foreign)}. Two stacks managing one peer overwrite each other: let the other stack go of them first, or take them over on purpose with \`adopt: "force"\` on the set`,
+    );
   if (exists.length) {
     const first = exists[0];
     refusals.push(
@@ -184,7 +204,7 @@ function plan(setName: string, olds: SetOutputs | undefined, news: SetInputs | u
       `${deleted.length} peer(s) were deleted outside Pulumi: ${describeList(deleted)}. Run \`pulumi refresh\` to drop them from state, then \`pulumi up\` to create them again`,
     );
   if (refusals.length) {
-    const Err = exists.length ? AlreadyExistsError : changed.length ? ConflictError : NotFoundError;
+    const Err = exists.length || foreign.length ? AlreadyExistsError : changed.length ? ConflictError : NotFoundError;
     throw new Err(`BgpPeerSet "${setName}": ${refusals.join("; ")}. Nothing was written.`);
   }
   return steps;
@@ -305,18 +325,18 @@ async function undone(setName: string, cause: Error, created: SetWrite[], revisi
   return cause;
 }
 
-function outputs(name: string, adopt: boolean | undefined, all: PeerOutputs[]): SetOutputs {
+function outputs(name: string, adopt: boolean | "force" | undefined, owner: string | undefined, all: PeerOutputs[]): SetOutputs {
   const peers: Record<string, SetPeer> = {};
   const stored: Record<string, StoredMeta> = {};
   for (const o of [...all].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     [peers[o.name], stored[o.name]] = split(o);
   }
-  return plain({ name, peers, adopt: adopt || undefined, stored });
+  return plain({ name, peers, adopt: adopt || undefined, __owner: owner, stored });
 }
 
 async function run(setName: string, olds: SetOutputs | undefined, news: SetInputs | undefined): Promise<SetOutputs | undefined> {
   const names = [...new Set([...Object.keys(olds?.peers ?? {}), ...Object.keys(news?.peers ?? {})])];
-  for (const [name, p] of Object.entries(news?.peers ?? {})) assertWritable(peerInputs(name, p, news?.adopt));
+  for (const [name, p] of Object.entries(news?.peers ?? {})) assertWritable(peerInputs(name, p, news?.adopt, news?.__owner));
   const current = await withClient("read", (c) => getPeersIn(c, names));
   const steps = plan(setName, olds, news, current);
   for (const s of steps) if (s.write && s.write.op !== "delete") await refuseFieldsTooNew(peerInputs(s.name, news!.peers[s.name]));
@@ -328,6 +348,7 @@ async function run(setName: string, olds: SetOutputs | undefined, news: SetInput
   return outputs(
     news.name,
     news.adopt,
+    news.__owner,
     steps.flatMap((s) => (s.after ? [s.after(revisions.get(s.name) ?? "")] : [])),
   );
 }
@@ -351,5 +372,5 @@ export async function readSet(props: SetOutputs): Promise<SetOutputs | undefined
   if (names.length && current.size === 0) return undefined;
   const all: PeerOutputs[] = [];
   for (const [name, kv] of current) all.push(outputsFrom(decodeKV(name, kv), kv.modRevision, managedBy(props.peers[name])));
-  return outputs(props.name, props.adopt, all);
+  return outputs(props.name, props.adopt, props.__owner, all);
 }

@@ -10,3 +10,10 @@ export const CLUSTER_INFORMATION_KEY = "/calico/resources/v3/projectcalico.org/c
 
 /** The input the resource classes add: the stack that declares the peer, which fixes the uid a create gives it (uid.ts). */
 export const OWNER_KEY = "__owner";
+
+/**
+ * The annotation a write by a stack leaves on the peer: "<project>/<stack>". Another stack may not
+ * adopt, update or delete a peer that carries someone else's, unless it takes it over explicitly
+ * (`adopt: "force"`).
+ */
+export const OWNER_ANNOTATION = "pulumi-calico-bgppeer/stack";

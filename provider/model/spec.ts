@@ -5,7 +5,7 @@ import { normalizeDuration } from "./duration";
 import { RuleError, show } from "./errors";
 import { FIELDS, type FieldDef, type PeerSpec, SPEC_FIELDS, type SpecField } from "./fields";
 import { formatIP, formatPeerIP, parseIP, parsePeerIP } from "./ip";
-import { OWNER_KEY } from "./keys";
+import { OWNER_ANNOTATION, OWNER_KEY } from "./keys";
 import { checkName, convertV1NodeName, ipToName, isQualifiedName, isValidLabelValue } from "./names";
 import { usesSeedTerms } from "./seed";
 import { canonicalSelector } from "./selector";
@@ -22,7 +22,8 @@ export interface PeerInputs extends PeerSpec {
   name: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
-  adopt?: boolean;
+  /** Take over an existing peer; "force" also one that another stack manages (OWNER_ANNOTATION). */
+  adopt?: boolean | "force";
   /** The declaring stack, "<project>/<stack>", set by the resource class (OWNER_KEY); it fixes the uid a create gives. */
   __owner?: string;
 }
@@ -60,7 +61,7 @@ function buildRawInputSchema() {
     ...spec,
     labels: z.record(z.string(), z.string()).optional(),
     annotations: z.record(z.string(), z.string()).optional(),
-    adopt: z.boolean().optional(),
+    adopt: z.union([z.boolean(), z.literal("force")]).optional(),
   });
 }
 type RawInputs = {
@@ -69,7 +70,7 @@ type RawInputs = {
   hostname?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
-  adopt?: boolean;
+  adopt?: boolean | "force";
 } & Record<SpecField, unknown>;
 const INPUT_NAMES = ["name", "scope", "hostname", ...SPEC_FIELDS, "labels", "annotations", "adopt"];
 
@@ -153,7 +154,10 @@ export function checkInputs(raw: Record<string, unknown>, opts: CheckOptions = {
     checkMetadataMap(field, m, f);
     if (Object.keys(m).length > 0) out[field] = { ...m };
   }
-  if (args.adopt) out.adopt = true;
+  if (args.adopt) out.adopt = args.adopt === "force" ? "force" : true;
+  if (args.annotations && Object.hasOwn(args.annotations, OWNER_ANNOTATION)) {
+    f.add(`annotations.${OWNER_ANNOTATION}`, "is set by BgpPeer itself, to the stack that manages the peer; leave it out");
+  }
   const owner = raw[OWNER_KEY];
   if (typeof owner === "string" && owner !== "") out[OWNER_KEY] = owner;
   else if (owner !== undefined && owner !== null && owner !== "")

@@ -14,7 +14,7 @@ import { type LocalStack, localStack } from "../harness/pulumi";
 const N = 300;
 let etcd: TestEtcd;
 let ls: LocalStack;
-let adopt = false;
+const adopt = false;
 
 async function program() {
   for (let i = 0; i < N; i++) new BgpPeer(`host${i}-tor`, { node: `host${i}`, peerIP: "10.0.0.1", asNumber: 65001, adopt });
@@ -88,22 +88,31 @@ describe("PULUMI_SKIP_CHECKPOINTS", { concurrency: false }, () => {
     assert.deepEqual(pv.changeSummary, { same: N + 1 });
   });
 
-  it("another stack declaring one of those peers is still refused, and may take it only with adopt", async () => {
+  it("another stack declaring one of those peers is refused, naming the stack that manages it, even with adopt", async () => {
+    let otherAdopt: boolean | "force" = false;
     const other = await localStack(
       "checkpoints-other",
       async () => {
-        new BgpPeer("host0-tor", { node: "host0", peerIP: "10.0.0.1", asNumber: 65001, adopt });
+        new BgpPeer("host0-tor", { node: "host0", peerIP: "10.0.0.1", asNumber: 65001, adopt: otherAdopt });
         return {};
       },
       { ETCD_ENDPOINTS: etcd.endpoint },
     );
     try {
       const before = await revision();
-      await assert.rejects(other.stack.up(), /BGPPeer "host0-tor" already exists in etcd .* not managed by this stack/);
+      for (const a of [false, true] as const) {
+        otherAdopt = a;
+        await assert.rejects(
+          other.stack.up(),
+          /BGPPeer "host0-tor" is managed by the Pulumi stack "bgppeer-checkpoints\/checkpoints" .* not by this one \("bgppeer-checkpoints-other\/checkpoints-other"\)/,
+        );
+      }
       assert.equal(await revision(), before);
-      adopt = true;
+      otherAdopt = "force";
       await other.stack.up();
-      assert.equal(await revision(), before, "adopting an equal peer writes nothing");
+      assert.equal(await revision(), before + 1n, "a forced takeover writes once: the mark now names the other stack");
+      // The first stack now refuses to delete it: it is the other stack's.
+      await assert.rejects(ls.stack.destroy(), /BGPPeer "host0-tor" is managed by the Pulumi stack "bgppeer-checkpoints-other\/checkpoints-other"/);
     } finally {
       other.cleanup();
     }

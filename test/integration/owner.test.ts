@@ -4,6 +4,7 @@ import { provider } from "../../provider";
 import { closeClient } from "../../provider/datastore/client";
 import { AlreadyExistsError } from "../../provider/datastore/errors";
 import { peerKey } from "../../provider/model/codec";
+import { OWNER_ANNOTATION } from "../../provider/model/keys";
 import { ownedUid } from "../../provider/model/uid";
 import type { SetOutputs } from "../../provider/set";
 import { impl as setImpl } from "../../provider/set-impl";
@@ -63,15 +64,71 @@ describe("BgpPeer: the stack's own uid", () => {
     assert.equal(changed.outs.uid, ownedUid(OWNER, "own-1"));
   });
 
-  it("still refuses, at preview and at create, a peer that another stack or calicoctl wrote", async () => {
+  it("marks what it writes with the stack, and refuses another stack's peer at preview and at create, naming the owner", async () => {
+    const stored = JSON.parse((await etcd.admin.get(peerKey("own-1")).string())!);
+    assert.deepEqual(stored.metadata.annotations, { [OWNER_ANNOTATION]: OWNER });
     const news = { name: "own-1", peerIP: "10.0.0.1", asNumber: 64513, __owner: "fabric/dev" };
-    const r = await provider.check!({}, news);
-    assert.match(r.failures?.[0].reason ?? "", /already exists in etcd .* not managed by this stack/);
-    const inputs = (await provider.check!({ name: "own-1" }, news)).inputs;
+    for (const adopt of [undefined, true]) {
+      const r = await provider.check!({}, { ...news, adopt });
+      assert.equal(r.failures?.[0].property, "adopt");
+      assert.match(
+        r.failures![0].reason,
+        /^adopt: BGPPeer "own-1" is managed by the Pulumi stack "fabric\/prod" \(its pulumi-calico-bgppeer\/stack annotation\), not by this one \("fabric\/dev"\); it was not adopted/,
+      );
+      assert.match(r.failures![0].reason, /adopt: "force"/);
+    }
+    const inputs = (await provider.check!({ name: "own-1" }, { ...news, adopt: true })).inputs;
     const r0 = await revision();
-    await assert.rejects(provider.create!(inputs), AlreadyExistsError);
+    await assert.rejects(
+      provider.create!(inputs),
+      (e: Error) => e instanceof AlreadyExistsError && /managed by the Pulumi stack "fabric\/prod"/.test(e.message),
+    );
     await assert.rejects(provider.create!({ ...inputs, __owner: undefined }), AlreadyExistsError);
     assert.equal(await revision(), r0);
+  });
+
+  it("takes another stack's peer only with adopt: force, marking it; the first stack may then neither update nor delete it", async () => {
+    const before = (await provider.read!("own-1", { name: "own-1", __owner: OWNER } as never)).props as Record<string, unknown>;
+    const r0 = await revision();
+    const forced = await provider.create!(await checked({ name: "own-1", peerIP: "10.0.0.1", asNumber: 64513, adopt: "force", __owner: "fabric/dev" }));
+    assert.equal(await revision(), r0 + 1n, "a forced takeover writes, even with an equal spec, so that the mark names its new stack");
+    assert.equal(forced.outs.uid, ownedUid(OWNER, "own-1"), "the uid is kept");
+    const stored = JSON.parse((await etcd.admin.get(peerKey("own-1")).string())!);
+    assert.equal(stored.metadata.annotations[OWNER_ANNOTATION], "fabric/dev");
+    const r1 = await revision();
+    const refreshed = (await provider.read!("own-1", before as never)).props as Record<string, unknown>;
+    const update = await checked({ name: "own-1", peerIP: "10.0.0.1", asNumber: 64600, __owner: OWNER }, { name: "own-1" });
+    await assert.rejects(provider.update!("own-1", refreshed as never, update), (e: Error) =>
+      /BGPPeer "own-1" is managed by the Pulumi stack "fabric\/dev" .* not by this one \("fabric\/prod"\); it was not updated/.test(e.message),
+    );
+    await assert.rejects(provider.delete!("own-1", refreshed as never), /it was not deleted/);
+    await assert.rejects(
+      provider.delete!("own-1", before as never),
+      /managed by the Pulumi stack "fabric\/dev"/,
+      "also with the state from before the takeover",
+    );
+    assert.equal(await revision(), r1);
+    await provider.delete!("own-1", forced.outs);
+    assert.equal(await etcd.admin.get(peerKey("own-1")).string(), null);
+  });
+
+  it("adopts an unmarked peer without a write; the first stack to write marks it, and the other is refused from then on", async () => {
+    await etcd.admin
+      .put(peerKey("legacy-1"))
+      .value(
+        '{"kind":"BGPPeer","apiVersion":"projectcalico.org/v3","metadata":{"name":"legacy-1","uid":"u-legacy","creationTimestamp":"2020-01-01T00:00:00Z"},"spec":{"peerIP":"10.0.0.7","asNumber":64512}}',
+      );
+    const r0 = await revision();
+    const peer = (asNumber: number, owner: string) => ({ name: "legacy-1", peerIP: "10.0.0.7", asNumber, adopt: true, __owner: owner });
+    const a = await provider.create!(await checked(peer(64512, "team/a")));
+    const b = await provider.create!(await checked(peer(64512, "team/b")));
+    assert.equal(await revision(), r0, "two equal adoptions write nothing (an unmarked peer has no owner yet)");
+    await provider.update!("legacy-1", a.outs, await checked(peer(64513, "team/a"), { name: "legacy-1" }));
+    const bRefreshed = (await provider.read!("legacy-1", b.outs)).props;
+    await assert.rejects(
+      provider.update!("legacy-1", bRefreshed, await checked(peer(64514, "team/b"), { name: "legacy-1" })),
+      /managed by the Pulumi stack "team\/a"/,
+    );
   });
 
   it("refuses an owner that is not a string, which only the resource class sets", async () => {
@@ -96,9 +153,13 @@ describe("BgpPeerSet: the stack's own uid", () => {
     const recreated = await setImpl.create(check.inputs as never);
     assert.equal(await revision(), r0 + 1n, "one transaction: only the new peer");
     assert.equal((recreated.outs as SetOutputs).stored["own-h2.10-9-0-1"].uid, stored["own-h2.10-9-0-1"].uid);
-    const other = await setImpl.check({}, { name: "own-set", peers: again, __owner: "other/stack" });
-    assert.match(other.failures?.[0].reason ?? "", /peers\["own-h1\.10-9-0-1"\]: BGPPeer "own-h1\.10-9-0-1" already exists in etcd/);
-    await assert.rejects(setImpl.create({ ...(check.inputs as object), __owner: "other/stack" } as never), AlreadyExistsError);
+    const other = await setImpl.check({}, { name: "own-set", peers: again, adopt: true, __owner: "other/stack" });
+    assert.match(other.failures?.[0].reason ?? "", /^adopt: BGPPeer "own-h1\.10-9-0-1" is managed by the Pulumi stack "fabric\/prod"/);
+    assert.match(other.failures?.[0].reason ?? "", /and 3 more of this set's peers/);
+    await assert.rejects(
+      setImpl.create({ ...(check.inputs as object), adopt: true, __owner: "other/stack" } as never),
+      /BgpPeerSet "own-set": 4 peer\(s\) are managed by other Pulumi stacks .*"own-h1\.10-9-0-1" \(stack "fabric\/prod"\)/,
+    );
     assert.equal(await revision(), r0 + 1n);
   });
 });
