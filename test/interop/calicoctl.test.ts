@@ -3,6 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { parse, stringify } from "yaml";
 import { BgpPeer, type BgpPeerArgs } from "../../provider";
 import { peerKey } from "../../provider/model/codec";
+import { OWNER_ANNOTATION } from "../../provider/model/keys";
 import { type Calicoctl, calicoctlFor } from "../harness/calicoctl";
 import { startEtcd, type TestEtcd } from "../harness/etcd";
 import { type LocalStack, localStack } from "../harness/pulumi";
@@ -150,7 +151,8 @@ describe("ours → calicoctl", { concurrency: false }, () => {
       filters: ["f1", "f2"],
       reversePeering: "Manual",
     });
-    assert.deepEqual(full.metadata.annotations, { "example.com/owner": "net & ops <noc>" });
+    // calicoctl reads the stack's mark beside the declared annotation.
+    assert.deepEqual(full.metadata.annotations, { "example.com/owner": "net & ops <noc>", [OWNER_ANNOTATION]: "bgppeer-interop/interop" });
     assert.equal(ctl.getPeer("edge-keep").spec.password.secretKeyRef.optional, true);
     const wide = ctl.ok(["get", "bgppeers", "-o", "wide"]);
     // calicoctl prints ASNs in decimal, a nodeSelector in the NODE column, and 0 for no ASN.
@@ -304,7 +306,8 @@ describe("calicoctl → ours", { concurrency: false }, () => {
     const got = ctl.getPeer("cc-full");
     assert.equal(got.spec.ttlSecurity, 2);
     assert.equal(got.metadata.uid, uid);
-    assert.deepEqual(got.metadata.annotations, { note: "owned by <noc> & friends" });
+    // The write that changed it marked it as this stack's.
+    assert.deepEqual(got.metadata.annotations, { note: "owned by <noc> & friends", [OWNER_ANNOTATION]: "bgppeer-interop/interop" });
   });
 
   it("destroy deletes our peers and the adopted ones; calicoctl lists none", async () => {
