@@ -340,10 +340,11 @@ export async function createObject(inputs: PeerInputs): Promise<PeerOutputs> {
   if (!res.current) throw filterError(inputs.name, res.missingFilters);
   // Ours by its uid: a retry that met what its first attempt wrote, or an earlier up of this stack
   // whose outcome state never recorded. Taken as it is, or brought to these inputs.
-  if (ours(res.current)) return adopt(inputs, res.current);
   const existing = decodeKV(inputs.name, res.current);
+  // Checked before the uid: a peer this stack created and another stack then took over keeps the uid.
   const foreign = foreignMark(inputs.name, markOf(existing), inputs, "adopted");
   if (foreign) throw new AlreadyExistsError(foreign);
+  if (ours(res.current)) return adopt(inputs, res.current);
   if (!inputs.adopt) throw new AlreadyExistsError(alreadyExists(inputs.name, existing));
   return adopt(inputs, res.current);
 }

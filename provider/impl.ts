@@ -51,7 +51,7 @@ export const impl = {
     if (Object.keys(olds ?? {}).length === 0 && !JSON.stringify(peer).includes(UNKNOWN)) {
       const found = await previewCreate(peer);
       const own = found !== undefined && isOwnUid(peer.__owner, peer.name, found.existing.uid);
-      const foreign = found && !own ? foreignMark(peer.name, markOf(found.existing), peer, "adopted") : undefined;
+      const foreign = found ? foreignMark(peer.name, markOf(found.existing), peer, "adopted") : undefined;
       if (foreign) return { failures: [{ property: "adopt", reason: `adopt: ${foreign}` }] };
       if (found && !peer.adopt && !own) return { failures: [{ property: "name", reason: `name: ${alreadyExists(peer.name, found.existing)}` }] };
       // The dynamic provider host passes what a provider writes to stderr on to the CLI's output.

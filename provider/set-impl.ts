@@ -124,7 +124,7 @@ export const impl = {
       if ("value" in r && r.value.size) {
         // Peers with the uid this stack gives them are its own writes, which the up takes back.
         const found = [...r.value.keys()].filter((n) => !isOwnUid(inputs.__owner, n, decodeKV(n, r.value.get(n)!).uid));
-        const foreign = found.map((n) => foreignMark(n, markOf(decodeKV(n, r.value.get(n)!)), inputs, "adopted")).filter((m) => m !== undefined);
+        const foreign = [...r.value.keys()].map((n) => foreignMark(n, markOf(decodeKV(n, r.value.get(n)!)), inputs, "adopted")).filter((m) => m !== undefined);
         if (foreign.length) {
           return {
             failures: [

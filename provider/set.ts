@@ -128,8 +128,8 @@ function plan(setName: string, olds: SetOutputs | undefined, news: SetInputs | u
       if (!kv) {
         const value = desiredValue(inputs, { uid: createUid(news?.__owner, name), creationTimestamp: nowTimestamp() }, undefined);
         steps.push({ name, write: { op: "create", name, value, filters: inputs.filters ?? [] }, after: written(name, value, managedBy(inputs)) });
-      } else if (!isOwnUid(owner, name, decodeKV(name, kv).uid) && theirs(name, kv)) {
-        // Refused above: another stack's peer.
+      } else if (theirs(name, kv)) {
+        // Another stack's peer (also one this stack created before it was taken over): refused below.
       } else if (!news?.adopt && !isOwnUid(owner, name, decodeKV(name, kv).uid)) {
         exists.push(name);
       } else {

@@ -107,6 +107,9 @@ describe("BgpPeer: the stack's own uid", () => {
       /managed by the Pulumi stack "fabric\/dev"/,
       "also with the state from before the takeover",
     );
+    // Nor take it back as its own write: the uid is still the one it gave, but the mark is not.
+    const again = await checked({ name: "own-1", peerIP: "10.0.0.1", asNumber: 64513, __owner: OWNER }, { name: "own-1" });
+    await assert.rejects(provider.create!(again), /managed by the Pulumi stack "fabric\/dev"/);
     assert.equal(await revision(), r1);
     await provider.delete!("own-1", forced.outs);
     assert.equal(await etcd.admin.get(peerKey("own-1")).string(), null);
