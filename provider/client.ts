@@ -247,7 +247,7 @@ export function markOf(meta: { annotations?: Record<string, string> } | undefine
  */
 export function foreignMark(name: string, mark: string | undefined, inputs: { __owner?: string; adopt?: boolean | "force" }, what: string): string | undefined {
   if (mark === undefined || mark === inputs.__owner || inputs.adopt === "force") return undefined;
-  return `BGPPeer "${name}" is managed by the Pulumi stack "${mark}" (its ${OWNER_ANNOTATION} annotation), not by this one${inputs.__owner ? ` ("${inputs.__owner}")` : ""}; it was not ${what}, and nothing was written. Two stacks managing one peer overwrite each other: let the other stack go of it first (retainOnDelete, then remove it there), or take it over on purpose with \`adopt: "force"\`.`;
+  return `BGPPeer "${name}" is managed by the Pulumi stack "${mark}" (its ${OWNER_ANNOTATION} annotation), not by this one${inputs.__owner ? ` ("${inputs.__owner}")` : ""}; it was not ${what}, and nothing was written. Two stacks managing one peer overwrite each other: have the other stack let go of it first (retainOnDelete, then remove it there), or take it over on purpose with \`adopt: "force"\`.`;
 }
 
 export function filterError(name: string, missing: string[]): FilterMissingError {

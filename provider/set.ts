@@ -182,7 +182,7 @@ function plan(setName: string, olds: SetOutputs | undefined, news: SetInputs | u
   const refusals: string[] = [];
   if (foreign.length)
     refusals.push(
-      `${foreign.length} peer(s) are managed by other Pulumi stacks (their ${OWNER_ANNOTATION} annotation): ${describeList(foreign)}. Two stacks managing one peer overwrite each other: let the other stack go of them first, or take them over on purpose with \`adopt: "force"\` on the set`,
+      `${foreign.length} peer(s) are managed by other Pulumi stacks (their ${OWNER_ANNOTATION} annotation): ${describeList(foreign)}. Two stacks managing one peer overwrite each other: have the other stacks let go of them first, or take them over on purpose with \`adopt: "force"\` on the set`,
     );
   if (exists.length) {
     const first = exists[0];
