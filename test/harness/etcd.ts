@@ -2,7 +2,9 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { after, before } from "node:test";
 import { Etcd3 } from "etcd3";
+import { closeClient } from "../../provider/datastore/client";
 
 // Shared with the demo, which is plain JS.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -136,4 +138,22 @@ export async function startEtcd(opts: EtcdOptions = {}): Promise<TestEtcd> {
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A real etcd for the test file that calls this (at its top level): started before its tests and
+ * handed to the provider in this process through ETCD_ENDPOINTS, stopped after them with the
+ * provider's client. The object returned is filled in when etcd has started.
+ */
+export function etcdForProvider(opts: EtcdOptions = {}): TestEtcd {
+  const etcd = {} as TestEtcd;
+  before(async () => {
+    Object.assign(etcd, await startEtcd(opts));
+    process.env.ETCD_ENDPOINTS = etcd.endpoint;
+  });
+  after(async () => {
+    closeClient();
+    await etcd.stop?.();
+  });
+  return etcd;
 }

@@ -1,20 +1,11 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { provider } from "../../provider";
-import { closeClient } from "../../provider/datastore/client";
 import { AlreadyExistsError, ConflictError, FilterMissingError, NotFoundError } from "../../provider/datastore/errors";
 import { peerKey } from "../../provider/model/codec";
-import { startEtcd, type TestEtcd } from "../harness/etcd";
+import { etcdForProvider } from "../harness/etcd";
 
-let etcd: TestEtcd;
-before(async () => {
-  etcd = await startEtcd();
-  process.env.ETCD_ENDPOINTS = etcd.endpoint;
-});
-after(async () => {
-  closeClient();
-  await etcd?.stop();
-});
+const etcd = etcdForProvider();
 
 /** check's normalized inputs, as for a peer already in state (old inputs given), so check reads nothing; its preview read is tested on its own. */
 async function checked(news: Record<string, unknown>) {

@@ -1,26 +1,17 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { provider } from "../../provider";
-import { closeClient } from "../../provider/datastore/client";
 import { InvalidInputError } from "../../provider/datastore/errors";
 import { ETCD_MAX_VALUE_BYTES, filterKey, peerKey } from "../../provider/model/codec";
 import { UNKNOWN } from "../../provider/model/spec";
-import { startEtcd, type TestEtcd } from "../harness/etcd";
+import { etcdForProvider } from "../harness/etcd";
 
 /**
  * What check accepts can be written, and nothing else is, against a real etcd with its default
  * limits (--max-request-bytes 1.5 MiB, --max-txn-ops 128): the largest accepted peers are written,
  * one more is refused at check, and inputs that did not come through check are refused at write.
  */
-let etcd: TestEtcd;
-before(async () => {
-  etcd = await startEtcd();
-  process.env.ETCD_ENDPOINTS = etcd.endpoint;
-});
-after(async () => {
-  closeClient();
-  await etcd?.stop();
-});
+const etcd = etcdForProvider();
 
 async function check(news: Record<string, unknown>) {
   return provider.check!({}, news);

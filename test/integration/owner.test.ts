@@ -1,29 +1,20 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { provider } from "../../provider";
-import { closeClient } from "../../provider/datastore/client";
 import { AlreadyExistsError } from "../../provider/datastore/errors";
 import { peerKey } from "../../provider/model/codec";
 import { OWNER_ANNOTATION } from "../../provider/model/keys";
 import { ownedUid } from "../../provider/model/uid";
 import type { SetOutputs } from "../../provider/set";
 import { impl as setImpl } from "../../provider/set-impl";
-import { startEtcd, type TestEtcd } from "../harness/etcd";
+import { etcdForProvider } from "../harness/etcd";
 
 /**
  * A stack recognizes its own writes that state never recorded (the provider process killed, or the
  * answer lost, after the write landed) by the uid it gives each peer, and takes them back without
  * `adopt`; a peer of any other stack or tool is still refused. Against a real etcd.
  */
-let etcd: TestEtcd;
-before(async () => {
-  etcd = await startEtcd();
-  process.env.ETCD_ENDPOINTS = etcd.endpoint;
-});
-after(async () => {
-  closeClient();
-  await etcd?.stop();
-});
+const etcd = etcdForProvider();
 
 const OWNER = "fabric/prod";
 async function revision(): Promise<bigint> {

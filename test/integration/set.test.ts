@@ -1,27 +1,18 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { provider } from "../../provider";
-import { closeClient } from "../../provider/datastore/client";
 import { AlreadyExistsError, ConflictError } from "../../provider/datastore/errors";
 import { filterKey, PEER_PREFIX, peerKey } from "../../provider/model/codec";
 import type { SetInputs, SetOutputs } from "../../provider/set";
 import { impl } from "../../provider/set-impl";
-import { startEtcd, type TestEtcd } from "../harness/etcd";
+import { etcdForProvider } from "../harness/etcd";
 
 /**
  * BgpPeerSet's provider against a real etcd with its default limits (--max-txn-ops 128,
  * --max-request-bytes 1.5 MiB): the bytes it writes, its transactions and reads as etcd counts
  * them, and its refusals.
  */
-let etcd: TestEtcd;
-before(async () => {
-  etcd = await startEtcd();
-  process.env.ETCD_ENDPOINTS = etcd.endpoint;
-});
-after(async () => {
-  closeClient();
-  await etcd?.stop();
-});
+const etcd = etcdForProvider();
 
 async function checked(news: Record<string, unknown>, olds: Record<string, unknown> = { peers: {} }): Promise<SetInputs> {
   const r = await impl.check(olds, news);
