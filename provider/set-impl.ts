@@ -122,9 +122,10 @@ export const impl = {
     if (added.length) {
       const r = await previewRead("preview read", (c) => getPeersIn(c, added));
       if ("value" in r && r.value.size) {
+        const existing = new Map([...r.value].map(([n, kv]) => [n, decodeKV(n, kv)] as const));
         // Peers with the uid this stack gives them are its own writes, which the up takes back.
-        const found = [...r.value.keys()].filter((n) => !isOwnUid(inputs.__owner, n, decodeKV(n, r.value.get(n)!).uid));
-        const foreign = [...r.value.keys()].map((n) => foreignMark(n, markOf(decodeKV(n, r.value.get(n)!)), inputs, "adopted")).filter((m) => m !== undefined);
+        const found = [...existing].filter(([n, p]) => !isOwnUid(inputs.__owner, n, p.uid)).map(([n]) => n);
+        const foreign = [...existing].map(([n, p]) => foreignMark(n, markOf(p), inputs, "adopted")).filter((m) => m !== undefined);
         if (foreign.length) {
           return {
             failures: [
@@ -133,15 +134,15 @@ export const impl = {
           };
         }
         if (!inputs.adopt && found.length) {
-          const first = alreadyExists(found[0], decodeKV(found[0], r.value.get(found[0])!));
+          const first = alreadyExists(found[0], existing.get(found[0])!);
           const more =
             found.length > 1 ? ` (and ${found.length - 1} more of this set's peers: ${found.slice(1, 11).join(", ")}${found.length > 11 ? ", …" : ""})` : "";
           return {
             failures: [{ property: "peers", reason: `peers["${found[0]}"]: ${first.replace("on this BgpPeer", "on this set")}${more}` }],
           };
         }
-        for (const n of [...r.value.keys()]) {
-          const changes = adoptionChanges(decodeKV(n, r.value.get(n)!), peerInputs(n, inputs.peers[n]));
+        for (const [n, p] of existing) {
+          const changes = adoptionChanges(p, peerInputs(n, inputs.peers[n]));
           if (changes.length) console.error(`BGPPeer "${n}" exists in etcd; taking it over will change ${changes.join(", ")}`);
         }
       }
