@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run demo`: runs this repository's Pulumi project (Pulumi.yaml: the example fabric in
 // examples/fabric) with the plain `pulumi` CLI, `pulumi up --yes` by default, then prints the peers
-// as Calico sees them, read back from etcd in calicoctl's `get bgppeers -o wide` layout.
+// as Calico sees them, read back from etcd with `calico-bgppeer get bgppeers -o wide` (calicoctl's layout).
 // `npm run demo -- <pulumi args>` runs another command the same way (`preview --diff`, `refresh`,
 // `destroy --yes`, `stack export`). With no etcd configured it starts a local one (data in
 // .demo/etcd) for the length of the command. State, stack config and etcd data live in .demo/.
@@ -20,32 +20,11 @@ function run(cmd, args, opts = {}) {
   return r.status ?? 1;
 }
 
-function table(rows) {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i]))
-        .join("   ")
-        .trimEnd(),
-    )
-    .join("\n");
-}
-
-/** The peers in etcd, in `calicoctl get bgppeers -o wide` layout. */
-async function printPeers(env) {
-  const { resolveConnection } = require(path.join(ROOT, "dist/provider/datastore/config.js"));
-  const { getClient, closeClient } = require(path.join(ROOT, "dist/provider/datastore/client.js"));
-  const { decodeValue, PEER_PREFIX } = require(path.join(ROOT, "dist/provider/model/codec.js"));
-  const kvs = await getClient(resolveConnection({ env })).getAll().prefix(PEER_PREFIX).strings();
-  closeClient();
-  const rows = [["NAME", "PEERIP", "NODE", "ASN"]];
-  for (const [key, value] of Object.entries(kvs).sort(([a], [b]) => a.localeCompare(b))) {
-    const p = decodeValue(key, value);
-    const node = p.spec.node ?? p.spec.nodeSelector ?? "(global)";
-    rows.push([p.name, p.spec.peerIP ?? "", node, String(p.spec.asNumber ?? 0)]);
-  }
-  console.log(`\nBGP peers in etcd (${rows.length - 1}), as \`calicoctl get bgppeers -o wide\` lists them:\n${table(rows)}`);
+/** The peers in etcd, as the package's own command prints them: calicoctl's `get bgppeers -o wide`. */
+function printPeers(env) {
+  console.log("\n$ calico-bgppeer get bgppeers -o wide   # the peers in etcd, as calicoctl lists them");
+  // A failure to list does not fail the demo: the pulumi command's status is what it reports.
+  run(process.execPath, [path.join(ROOT, "dist/provider/cli/main.js"), "get", "bgppeers", "-o", "wide"], { env });
 }
 
 async function main() {
@@ -83,7 +62,7 @@ async function main() {
       throw new Error(`cannot select or create the stack "${STACK}"`);
     console.log(`\n$ pulumi ${pulumiArgs.join(" ")}`);
     status = run("pulumi", pulumiArgs, { env });
-    if (status === 0 && !["stack", "config", "about", "whoami", "version"].includes(pulumiArgs[0])) await printPeers(env);
+    if (status === 0 && !["stack", "config", "about", "whoami", "version"].includes(pulumiArgs[0])) printPeers(env);
   } finally {
     await local?.stop();
   }
