@@ -5,8 +5,8 @@ import type { Etcd3 } from "etcd3";
 import { closeClient, getClient } from "../datastore/client";
 import { type ConnectionSettings, describe, resolveConnection } from "../datastore/config";
 import { wrapTransport } from "../datastore/errors";
-import type { StoredKV } from "../datastore/store";
-import { PEER_PREFIX, peerKey, UnreadableValueError } from "../model/codec";
+import { getPeersIn, type StoredKV } from "../datastore/store";
+import { PEER_PREFIX, UnreadableValueError } from "../model/codec";
 import { RuleError } from "../model/errors";
 import { parseSelector, type Selector } from "../model/selector";
 import { generateModule } from "./codegen";
@@ -57,12 +57,12 @@ async function read(sel: Selection): Promise<Read> {
   let revision: string;
   try {
     if (sel.names.length) {
-      revision = "0";
+      // Named peers print as objects, not as a list, so no list revision is needed.
+      revision = "";
+      const found = await getPeersIn(client, sel.names);
       for (const name of sel.names) {
-        const res = await client.get(peerKey(name)).exec();
-        revision = res.header.revision;
-        const kv = res.kvs[0];
-        if (kv) kvs.push([name, { value: kv.value.toString("utf8"), modRevision: kv.mod_revision }]);
+        const kv = found.get(name);
+        if (kv) kvs.push([name, kv]);
         else problems.push(`resource does not exist: BGPPeer(${name}) with error: <nil>`);
       }
     } else {
