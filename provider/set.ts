@@ -126,7 +126,7 @@ function plan(setName: string, olds: SetOutputs | undefined, news: SetInputs | u
     if (newPeer && !(oldPeer && meta)) {
       const inputs = peerInputs(name, newPeer, news?.adopt, owner);
       if (!kv) {
-        const value = desiredValue(inputs, { uid: createUid(news?.__owner, name), creationTimestamp: nowTimestamp() }, undefined);
+        const value = desiredValue(inputs, { uid: createUid(owner, name), creationTimestamp: nowTimestamp() }, undefined);
         steps.push({ name, write: { op: "create", name, value, filters: inputs.filters ?? [] }, after: written(name, value, managedBy(inputs)) });
       } else if (theirs(name, kv)) {
         // Another stack's peer (also one this stack created before it was taken over): refused below.
