@@ -47,22 +47,29 @@ function upTree(): number[] {
  */
 async function upWith(r: number, threshold: number, act: () => Promise<void>): Promise<boolean> {
   let fired = false;
+  let stopped = false;
   let acting: Promise<void> | undefined;
+  const polls = new Set<Promise<void>>();
   const timer = setInterval(() => {
-    void inEtcd().then(
+    const poll = inEtcd().then(
       (names) => {
-        if (fired || names.filter((n) => n.startsWith(`r${r}-`)).length < threshold) return;
+        // A poll that answers after the up has ended must not act: it would disturb the next step.
+        if (stopped || fired || names.filter((n) => n.startsWith(`r${r}-`)).length < threshold) return;
         fired = true;
         acting = act();
       },
       () => undefined,
     );
+    polls.add(poll);
+    void poll.finally(() => polls.delete(poll));
   }, 20);
   const ok = await ls.stack.up().then(
     () => true,
     () => false,
   );
+  stopped = true;
   clearInterval(timer);
+  await Promise.all(polls);
   await acting;
   return ok;
 }
