@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { getClient } from "./datastore/client";
-import { type ConnectionSettings, configuredCalicoVersion, describe, resolveConnection } from "./datastore/config";
+import { type Backend, backendFor } from "./datastore/backend";
+import { configuredCalicoVersion, type Datastore, resolveDatastore } from "./datastore/config";
 import {
   AlreadyExistsError,
   ConflictError,
@@ -9,13 +9,12 @@ import {
   NotFoundError,
   UnreachableError,
   UnsupportedFieldError,
-  wrapTransport,
 } from "./datastore/errors";
-import { createPeer, deletePeer, getClusterCalicoVersion, getPeer, type StoredKV, updatePeer } from "./datastore/store";
-import { decodeValue, encodeValue, nowTimestamp, OWN_METADATA_KEYS, peerKey, type StoredPeer } from "./model/codec";
+import type { StoredKV } from "./datastore/store";
+import { decodeValue, encodeValue, nowTimestamp, OWN_METADATA_KEYS, peerKey, type StoredPeer, UnreadableValueError } from "./model/codec";
 import { OWNER_ANNOTATION } from "./model/keys";
 import { checkInputs, containsUnknown, type PeerInputs, pickSpec, SPEC_FIELDS, specEqual } from "./model/spec";
-import { createUid } from "./model/uid";
+import { createUid, isOwnUid } from "./model/uid";
 import { type CalicoVersion, fieldsTooNew, parseCalicoVersion, usesVersionedFields } from "./model/versions";
 
 /**
@@ -44,8 +43,18 @@ export function setStackConfig(values: Record<string, string> | undefined): void
   stackConfig = values;
 }
 
-function connection(): ConnectionSettings {
-  return resolveConnection({ stack: stackConfig ? (k) => stackConfig![k] : undefined });
+function datastore(): Datastore {
+  return resolveDatastore({ stack: stackConfig ? (k) => stackConfig![k] : undefined });
+}
+
+/** "etcd" or "the Kubernetes datastore", for messages. */
+export function storeName(b: Backend = backend()): string {
+  return b.type === "kubernetes" ? "the Kubernetes datastore" : "etcd";
+}
+
+/** The datastore the settings name: etcd v3 or the Kubernetes API (datastore/backend.ts). */
+export function backend(): Backend {
+  return backendFor(datastore());
 }
 
 export function configuredVersion() {
@@ -59,15 +68,15 @@ const detectedVersions = new Map<string, Promise<CalicoVersion | undefined>>();
 async function clusterVersion(): Promise<{ version: CalicoVersion; source: string } | undefined> {
   const configured = configuredVersion();
   if (configured) return configured;
-  const key = describe(connection());
+  const key = backend().where;
   let pending = detectedVersions.get(key);
   if (!pending) {
-    pending = withClient("read ClusterInformation", (c) => getClusterCalicoVersion(c)).then((t) => (t === undefined ? undefined : parseCalicoVersion(t)));
+    pending = withClient("read ClusterInformation", (c) => c.clusterCalicoVersion()).then((t) => (t === undefined ? undefined : parseCalicoVersion(t)));
     detectedVersions.set(key, pending);
     pending.catch(() => detectedVersions.delete(key));
   }
   const version = await pending;
-  return version && { version, source: "ClusterInformation in etcd" };
+  return version && { version, source: `ClusterInformation in ${storeName()}` };
 }
 
 /** Refuses, before anything is written, fields that the cluster's calico-node predates. */
@@ -80,14 +89,35 @@ export async function refuseFieldsTooNew(inputs: PeerInputs): Promise<void> {
 }
 
 /** Run one datastore step, turning transport failures into errors that name the endpoints. */
-export async function withClient<T>(op: string, fn: (client: ReturnType<typeof getClient>) => Promise<T>): Promise<T> {
-  const s = connection();
-  const client = getClient(s);
+export async function withClient<T>(op: string, fn: (b: Backend) => Promise<T>): Promise<T> {
+  const b = backend();
   try {
-    return await fn(client);
+    return await fn(b);
   } catch (e) {
-    throw wrapTransport(e, s, op);
+    throw b.wrap(e, op);
   }
+}
+
+/**
+ * Whether `kv` holds what writing `value` left there. The Kubernetes API server gives a created
+ * object its own uid, so there the uid is left out of the comparison.
+ */
+export function holdsValue(b: Backend, value: string, kv: StoredKV | undefined): boolean {
+  if (kv === undefined || kv.unreadable) return false;
+  if (kv.value === value) return true;
+  if (!b.assignsUid) return false;
+  const { sameButUid } = require("./datastore/kube") as typeof import("./datastore/kube");
+  return sameButUid(value, kv);
+}
+
+/**
+ * Whether a stored peer is this stack's own write that state never recorded: by the uid a create
+ * of this stack gives it (uid.ts), or, where the datastore assigns uids (Kubernetes), by the
+ * stack's mark.
+ */
+export function ownedByStack(b: Backend, owner: string | undefined, stored: StoredPeer): boolean {
+  if (b.assignsUid) return owner !== undefined && markOf(stored) === owner;
+  return isOwnUid(owner, stored.name, stored.uid);
 }
 
 /**
@@ -98,7 +128,7 @@ export async function withClient<T>(op: string, fn: (client: ReturnType<typeof g
 async function write<T>(
   op: string,
   name: string,
-  fn: (client: ReturnType<typeof getClient>) => Promise<T>,
+  fn: (b: Backend) => Promise<T>,
   landed: (kv: StoredKV | undefined) => boolean,
 ): Promise<{ result: T } | { landed: StoredKV | undefined }> {
   try {
@@ -107,14 +137,14 @@ async function write<T>(
     if (!(e instanceof UnreachableError)) throw e;
     let kv: StoredKV | undefined;
     try {
-      kv = await withClient(`${op} (reading back)`, (c) => getPeer(c, name));
+      kv = await withClient(`${op} (reading back)`, (c) => c.getPeer(name));
     } catch {
       throw new UnreachableError(
-        `${e.message}. The ${op} of BGPPeer "${name}" may or may not have happened: etcd could not be read back either. Run \`pulumi refresh\` once etcd answers, then \`pulumi up\`.`,
+        `${e.message}. The ${op} of BGPPeer "${name}" may or may not have happened: the datastore could not be read back either. Run \`pulumi refresh\` once ${storeName()} answers, then \`pulumi up\`.`,
       );
     }
     if (landed(kv)) return { landed: kv };
-    throw new UnreachableError(`${e.message}. Read back: BGPPeer "${name}" in etcd is not what this ${op} would have written, so it did not happen.`);
+    throw new UnreachableError(`${e.message}. Read back: BGPPeer "${name}" in the datastore is not what this ${op} would have written, so it did not happen.`);
   }
 }
 
@@ -225,13 +255,14 @@ async function replaceValue(
   inputs: PeerInputs,
   value: string,
   rev: string,
-): Promise<{ revision: string } | { failed: { current?: StoredKV; missingFilters: string[] } }> {
-  const ours = (kv: StoredKV | undefined) => kv !== undefined && kv.value === value;
-  const w = await write(op, inputs.name, (c) => updatePeer(c, inputs.name, value, rev, inputs.filters ?? []), ours);
-  if ("landed" in w) return { revision: w.landed!.modRevision };
+): Promise<{ stored: StoredKV } | { failed: { current?: StoredKV; missingFilters: string[] } }> {
+  const b = backend();
+  const ours = (kv: StoredKV | undefined) => holdsValue(b, value, kv);
+  const w = await write(op, inputs.name, (c) => c.updatePeer(inputs.name, value, rev, inputs.filters ?? []), ours);
+  if ("landed" in w) return { stored: w.landed! };
   const res = w.result;
-  if (res.ok) return { revision: res.revision };
-  if (ours(res.current)) return { revision: res.current!.modRevision };
+  if (res.ok) return { stored: res.stored ?? { value, modRevision: res.revision } };
+  if (ours(res.current)) return { stored: res.current! };
   return { failed: res };
 }
 
@@ -252,18 +283,19 @@ export function foreignMark(name: string, mark: string | undefined, inputs: { __
 
 export function filterError(name: string, missing: string[]): FilterMissingError {
   return new FilterMissingError(
-    `BGPPeer "${name}": filters: BGPFilter ${missing.map((m) => `"${m}"`).join(", ")} not found in etcd. Create the BGPFilter first (Calico rejects a peer whose filters do not exist).`,
+    `BGPPeer "${name}": filters: BGPFilter ${missing.map((m) => `"${m}"`).join(", ")} not found in ${storeName()}. Create the BGPFilter first (Calico rejects a peer whose filters do not exist).`,
     missing,
   );
 }
 
 function conflictError(name: string, inState: string, current: StoredKV): ConflictError {
   return new ConflictError(
-    `BGPPeer "${name}" was changed outside Pulumi: etcd has resourceVersion ${current.modRevision}, state has ${inState}. Nothing was written. Run \`pulumi refresh\` to see the change, then \`pulumi up\` to apply your program over it.`,
+    `BGPPeer "${name}" was changed outside Pulumi: ${storeName()} has resourceVersion ${current.modRevision}, state has ${inState}. Nothing was written. Run \`pulumi refresh\` to see the change, then \`pulumi up\` to apply your program over it.`,
   );
 }
 
 export function decodeKV(name: string, kv: StoredKV): StoredPeer {
+  if (kv.unreadable) throw new UnreadableValueError(peerKey(name), kv.unreadable);
   return decodeValue(peerKey(name), kv.value);
 }
 
@@ -300,7 +332,7 @@ async function adopt(inputs: PeerInputs, kv: StoredKV): Promise<PeerOutputs> {
     if (current && current.modRevision === kv.modRevision && missingFilters.length) throw filterError(inputs.name, missingFilters);
     throw new ConflictError(`BGPPeer "${inputs.name}" changed while it was being adopted; nothing was written. Run \`pulumi up\` again.`);
   }
-  return outputsFrom(decodeValue(peerKey(inputs.name), value), r.revision, managed);
+  return outputsFrom(decodeKV(inputs.name, r.stored), r.stored.modRevision, managed);
 }
 
 /**
@@ -330,13 +362,17 @@ export async function createObject(inputs: PeerInputs): Promise<PeerOutputs> {
   await refuseFieldsTooNew(inputs);
   const meta = { uid: createUid(inputs.__owner, inputs.name), creationTimestamp: nowTimestamp() };
   const value = desiredValue(inputs, meta, undefined);
-  // Ours if the key holds the uid this create generated: an attempt that landed before a retry, or
-  // before the answer was lost.
-  const ours = (kv: StoredKV | undefined) => kv !== undefined && decodeKV(inputs.name, kv).uid === meta.uid;
-  const w = await write("create", inputs.name, (c) => createPeer(c, inputs.name, value, inputs.filters ?? []), ours);
+  const b = backend();
+  // Ours if the key holds the uid this create generated (where the datastore assigns uids: the
+  // object it wrote): an attempt that landed before a retry, or before the answer was lost.
+  const ours = (kv: StoredKV | undefined) => kv !== undefined && (b.assignsUid ? holdsValue(b, value, kv) : decodeKV(inputs.name, kv).uid === meta.uid);
+  const w = await write("create", inputs.name, (c) => c.createPeer(inputs.name, value, inputs.filters ?? []), ours);
   if ("landed" in w) return outputsFrom(decodeKV(inputs.name, w.landed!), w.landed!.modRevision, managedBy(inputs));
   const res = w.result;
-  if (res.ok) return outputsFrom(decodeValue(peerKey(inputs.name), value), res.revision, managedBy(inputs));
+  if (res.ok) {
+    const stored = res.stored ?? { value, modRevision: res.revision };
+    return outputsFrom(decodeKV(inputs.name, stored), stored.modRevision, managedBy(inputs));
+  }
   if (!res.current) throw filterError(inputs.name, res.missingFilters);
   // Ours by its uid: a retry that met what its first attempt wrote, or an earlier up of this stack
   // whose outcome state never recorded. Taken as it is, or brought to these inputs.
@@ -344,8 +380,8 @@ export async function createObject(inputs: PeerInputs): Promise<PeerOutputs> {
   // Checked before the uid: a peer this stack created and another stack then took over keeps the uid.
   const foreign = foreignMark(inputs.name, markOf(existing), inputs, "adopted");
   if (foreign) throw new AlreadyExistsError(foreign);
-  if (ours(res.current)) return adopt(inputs, res.current);
-  if (!inputs.adopt) throw new AlreadyExistsError(alreadyExists(inputs.name, existing));
+  if (ours(res.current) || ownedByStack(b, inputs.__owner, existing)) return adopt(inputs, res.current);
+  if (!inputs.adopt) throw new AlreadyExistsError(alreadyExists(inputs.name, existing, b));
   return adopt(inputs, res.current);
 }
 
@@ -360,7 +396,7 @@ let previewReadsFailed = false;
  * A read made at preview, for what create would meet in etcd: `{ skipped: true }` when etcd
  * cannot be reached (the preview then says nothing, and create still refuses or adopts).
  */
-export async function previewRead<T>(op: string, fn: (client: ReturnType<typeof getClient>) => Promise<T>): Promise<{ value: T } | { skipped: true }> {
+export async function previewRead<T>(op: string, fn: (b: Backend) => Promise<T>): Promise<{ value: T } | { skipped: true }> {
   if (previewReadsFailed) return { skipped: true };
   const read = withClient(op, fn);
   // A preview does not wait out the retries a write gets: etcd answers within PREVIEW_READ_MS or
@@ -404,20 +440,20 @@ export function adoptionChanges(existing: StoredPeer, inputs: PeerInputs): strin
  * name, and the fields adopting it would change. One Range per new peer.
  */
 export async function previewCreate(inputs: PeerInputs): Promise<{ existing: StoredPeer; changes: string[] } | undefined> {
-  const r = await previewRead("preview read", (c) => getPeer(c, inputs.name));
+  const r = await previewRead("preview read", (c) => c.getPeer(inputs.name));
   if ("skipped" in r || !r.value) return undefined;
   const existing = decodeKV(inputs.name, r.value);
   return { existing, changes: adoptionChanges(existing, inputs) };
 }
 
 /** The message for a peer that exists and may not be taken over; `when` says what stopped. */
-export function alreadyExists(name: string, existing: StoredPeer): string {
-  return `BGPPeer "${name}" already exists in etcd (uid ${existing.uid ?? "none"}, created ${existing.creationTimestamp ?? "at an unknown time"}) and is not managed by this stack; nothing was written. To bring it under Pulumi management, set \`adopt: true\` on this BgpPeer: the next \`pulumi up\` takes it over, keeps its uid and creationTimestamp, and writes only if its spec differs.`;
+export function alreadyExists(name: string, existing: StoredPeer, b?: Backend): string {
+  return `BGPPeer "${name}" already exists in ${storeName(b)} (uid ${existing.uid ?? "none"}, created ${existing.creationTimestamp ?? "at an unknown time"}) and is not managed by this stack; nothing was written. To bring it under Pulumi management, set \`adopt: true\` on this BgpPeer: the next \`pulumi up\` takes it over, keeps its uid and creationTimestamp, and writes only if its spec differs.`;
 }
 
 /** Read: the stored object as outputs, or undefined when the key is gone. */
 export async function readObject(name: string, managed: Managed): Promise<PeerOutputs | undefined> {
-  const kv = await withClient("read", (c) => getPeer(c, name));
+  const kv = await withClient("read", (c) => c.getPeer(name));
   return kv && outputsFrom(decodeKV(name, kv), kv.modRevision, managed);
 }
 
@@ -430,7 +466,7 @@ export async function updateObject(olds: PeerOutputs, inputs: PeerInputs): Promi
   await refuseFieldsTooNew(inputs);
   const value = desiredValue(inputs, olds, olds.preserved);
   const r = await replaceValue("update", inputs, value, olds.resourceVersion);
-  if (!("failed" in r)) return outputsFrom(decodeValue(peerKey(inputs.name), value), r.revision, managedBy(inputs));
+  if (!("failed" in r)) return outputsFrom(decodeKV(inputs.name, r.stored), r.stored.modRevision, managedBy(inputs));
   const res = r.failed;
   if (!res.current) {
     throw new NotFoundError(
@@ -454,7 +490,7 @@ export async function deleteObject(props: PeerOutputs & { __owner?: string }): P
     const w = await write(
       "delete",
       name,
-      (c) => deletePeer(c, name, rev),
+      (c) => c.deletePeer(name, rev, props.uid),
       (kv) => kv === undefined,
     );
     if ("landed" in w) return;
@@ -465,7 +501,7 @@ export async function deleteObject(props: PeerOutputs & { __owner?: string }): P
     if (taken) throw new ConflictError(taken);
     if (current.uid !== props.uid) {
       throw new ConflictError(
-        `BGPPeer "${name}" in etcd is a different object from the one this stack created (uid ${current.uid ?? "none"} in etcd, ${props.uid} in state): it was deleted and re-created outside Pulumi, so it was not deleted. Run \`pulumi refresh\` to take the new object into state, or delete it with calicoctl.`,
+        `BGPPeer "${name}" in ${storeName()} is a different object from the one this stack created (uid ${current.uid ?? "none"} there, ${props.uid} in state): it was deleted and re-created outside Pulumi, so it was not deleted. Run \`pulumi refresh\` to take the new object into state, or delete it with calicoctl.`,
       );
     }
     rev = res.current.modRevision;

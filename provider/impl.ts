@@ -1,6 +1,7 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import {
   alreadyExists,
+  backend,
   configuredVersion,
   createObject,
   deleteObject,
@@ -8,17 +9,18 @@ import {
   inputsOf,
   managedBy,
   markOf,
+  ownedByStack,
   type PeerOutputs,
   plain,
   previewCreate,
   readObject,
   setStackConfig,
   sortedJson,
+  storeName,
   updateObject,
 } from "./client";
-import { STACK_KEYS, VERSION_KEYS } from "./datastore/config";
+import { KUBE_STACK_KEYS, STACK_KEYS, VERSION_KEYS } from "./datastore/config";
 import { checkInputs, type PeerInputs, SPEC_FIELDS, specEqual, UNKNOWN } from "./model/spec";
-import { isOwnUid } from "./model/uid";
 
 export type { PeerOutputs } from "./client";
 
@@ -34,7 +36,7 @@ type Json = Record<string, unknown>;
 export const impl = {
   async configure(req: dynamic.ConfigureRequest): Promise<void> {
     const values: Record<string, string> = {};
-    for (const key of [...Object.values(STACK_KEYS), VERSION_KEYS.stack]) {
+    for (const key of [...Object.values(STACK_KEYS), ...Object.values(KUBE_STACK_KEYS), VERSION_KEYS.stack]) {
       const v = req.config.get(key);
       if (v !== undefined) values[key] = v;
     }
@@ -50,16 +52,17 @@ export const impl = {
     const peer = inputs as unknown as PeerInputs;
     if (Object.keys(olds ?? {}).length === 0 && !JSON.stringify(peer).includes(UNKNOWN)) {
       const found = await previewCreate(peer);
-      const own = found !== undefined && isOwnUid(peer.__owner, peer.name, found.existing.uid);
+      const b = backend();
+      const own = found !== undefined && ownedByStack(b, peer.__owner, found.existing);
       const foreign = found ? foreignMark(peer.name, markOf(found.existing), peer, "adopted") : undefined;
       if (foreign) return { failures: [{ property: "adopt", reason: `adopt: ${foreign}` }] };
-      if (found && !peer.adopt && !own) return { failures: [{ property: "name", reason: `name: ${alreadyExists(peer.name, found.existing)}` }] };
+      if (found && !peer.adopt && !own) return { failures: [{ property: "name", reason: `name: ${alreadyExists(peer.name, found.existing, b)}` }] };
       // The dynamic provider host passes what a provider writes to stderr on to the CLI's output.
       if (own)
         console.error(
-          `BGPPeer "${peer.name}" exists in etcd with the uid this stack gives it (an earlier up wrote it but did not record it); the up takes it back${found.changes.length ? ` and changes ${found.changes.join(", ")}` : " as it is"}`,
+          `BGPPeer "${peer.name}" exists in ${storeName(b)} with ${b.assignsUid ? "this stack's mark" : "the uid this stack gives it"} (an earlier up wrote it but did not record it); the up takes it back${found.changes.length ? ` and changes ${found.changes.join(", ")}` : " as it is"}`,
         );
-      else if (found?.changes.length) console.error(`BGPPeer "${peer.name}" exists in etcd; adopting it will change ${found.changes.join(", ")}`);
+      else if (found?.changes.length) console.error(`BGPPeer "${peer.name}" exists in ${storeName(b)}; adopting it will change ${found.changes.join(", ")}`);
     }
     return { inputs: plain(inputs) };
   },

@@ -1,10 +1,8 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { adoptionChanges, alreadyExists, configuredVersion, decodeKV, foreignMark, markOf, plain, previewRead } from "./client";
-import { getPeersIn } from "./datastore/store";
+import { adoptionChanges, alreadyExists, backend, configuredVersion, decodeKV, foreignMark, markOf, ownedByStack, plain, previewRead } from "./client";
 import { impl as peerImpl } from "./impl";
 import { OWNER_KEY } from "./model/keys";
 import { checkInputs, containsUnknown, SPEC_FIELDS, specEqual, UNKNOWN } from "./model/spec";
-import { isOwnUid } from "./model/uid";
 import { createSet, deleteSet, peerInputs, readSet, type SetInputs, type SetOutputs, type SetPeer, updateSet } from "./set";
 
 /**
@@ -120,11 +118,11 @@ export const impl = {
     const before = (olds?.peers ?? {}) as Json;
     const added = Object.keys(inputs.peers).filter((n) => !(n in before));
     if (added.length) {
-      const r = await previewRead("preview read", (c) => getPeersIn(c, added));
+      const r = await previewRead("preview read", (c) => c.getPeersIn(added));
       if ("value" in r && r.value.size) {
         const existing = new Map([...r.value].map(([n, kv]) => [n, decodeKV(n, kv)] as const));
         // Peers with the uid this stack gives them are its own writes, which the up takes back.
-        const found = [...existing].filter(([n, p]) => !isOwnUid(inputs.__owner, n, p.uid)).map(([n]) => n);
+        const found = [...existing].filter(([, p]) => !ownedByStack(backend(), inputs.__owner, p)).map(([n]) => n);
         const foreign = [...existing].map(([n, p]) => foreignMark(n, markOf(p), inputs, "adopted")).filter((m) => m !== undefined);
         if (foreign.length) {
           return {

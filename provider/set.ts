@@ -2,25 +2,30 @@ import {
   adoption,
   alreadyExists,
   assertWritable,
+  backend,
   decodeKV,
   desiredValue,
   filterError,
   foreignMark,
+  holdsValue,
   type Managed,
   managedBy,
   markOf,
   outputsFrom,
+  ownedByStack,
   type PeerOutputs,
   plain,
   refuseFieldsTooNew,
+  storeName,
   withClient,
 } from "./client";
+import type { Backend } from "./datastore/backend";
 import { AlreadyExistsError, ConflictError, NotFoundError, UnreachableError } from "./datastore/errors";
-import { commitChunk, getPeersIn, MAX_TXN_OPS, type SetWrite, type StoredKV } from "./datastore/store";
-import { decodeValue, ETCD_MAX_REQUEST_BYTES, nowTimestamp, peerKey } from "./model/codec";
+import { MAX_TXN_OPS, type SetWrite, type StoredKV } from "./datastore/store";
+import { ETCD_MAX_REQUEST_BYTES, nowTimestamp, peerKey } from "./model/codec";
 import { OWNER_ANNOTATION } from "./model/keys";
 import type { PeerInputs } from "./model/spec";
-import { createUid, isOwnUid } from "./model/uid";
+import { createUid } from "./model/uid";
 
 /**
  * The client layer for a set of peers managed as one Pulumi resource (BgpPeerSet, RackPeers).
@@ -79,12 +84,12 @@ function recordedValue(name: string, p: SetPeer, meta: StoredMeta, owner: string
 interface Step {
   name: string;
   write?: SetWrite;
-  /** Outputs after the write (given its revision), or undefined for a peer that leaves the set. */
-  after?: (revision: string) => PeerOutputs;
+  /** Outputs after the write (given what the datastore then holds), or undefined for a peer that leaves the set. */
+  after?: (stored: StoredKV) => PeerOutputs;
 }
 
-function written(name: string, value: string, managed: Managed): (revision: string) => PeerOutputs {
-  return (revision) => outputsFrom(decodeValue(peerKey(name), value), revision, managed);
+function written(name: string, managed: Managed): (stored: StoredKV) => PeerOutputs {
+  return (stored) => outputsFrom(decodeKV(name, stored), stored.modRevision, managed);
 }
 
 /** Names quoted, each with its detail if any, the first `limit` of them. */
@@ -103,7 +108,7 @@ function describeList(names: (string | [string, string])[], limit = 10): string 
  * is what lets a rerun after a partly failed up converge: chunks that landed are recognized and
  * not written again.
  */
-function plan(setName: string, olds: SetOutputs | undefined, news: SetInputs | undefined, current: Map<string, StoredKV>): Step[] {
+function plan(b: Backend, setName: string, olds: SetOutputs | undefined, news: SetInputs | undefined, current: Map<string, StoredKV>): Step[] {
   const steps: Step[] = [];
   const exists: string[] = [];
   const changed: [string, string][] = [];
@@ -127,10 +132,10 @@ function plan(setName: string, olds: SetOutputs | undefined, news: SetInputs | u
       const inputs = peerInputs(name, newPeer, news?.adopt, owner);
       if (!kv) {
         const value = desiredValue(inputs, { uid: createUid(owner, name), creationTimestamp: nowTimestamp() }, undefined);
-        steps.push({ name, write: { op: "create", name, value, filters: inputs.filters ?? [] }, after: written(name, value, managedBy(inputs)) });
+        steps.push({ name, write: { op: "create", name, value, filters: inputs.filters ?? [] }, after: written(name, managedBy(inputs)) });
       } else if (theirs(name, kv)) {
         // Another stack's peer (also one this stack created before it was taken over): refused below.
-      } else if (!news?.adopt && !isOwnUid(owner, name, decodeKV(name, kv).uid)) {
+      } else if (!news?.adopt && !ownedByStack(b, owner, decodeKV(name, kv))) {
         exists.push(name);
       } else {
         // Adopted, or this stack's own write that state never recorded (its uid says so).
@@ -141,20 +146,20 @@ function plan(setName: string, olds: SetOutputs | undefined, news: SetInputs | u
           steps.push({
             name,
             write: { op: "update", name, value: a.value, rev: kv.modRevision, filters: inputs.filters ?? [] },
-            after: written(name, a.value, managed),
+            after: written(name, managed),
           });
       }
       continue;
     }
     if (!oldPeer || !meta) continue;
     const recorded = recordedValue(name, oldPeer, meta, owner);
-    const ours = kv !== undefined && (kv.modRevision === meta.resourceVersion || kv.value === recorded);
+    const ours = kv !== undefined && (kv.modRevision === meta.resourceVersion || holdsValue(b, recorded, kv));
     const keep = (): PeerOutputs => plain({ ...oldPeer, name, ...meta }) as PeerOutputs;
     if (!newPeer) {
       if (!kv || theirs(name, kv)) continue;
       // As BgpPeer's delete: an out-of-band edit of the same object (same uid) does not stop it.
       if (ours || decodeKV(name, kv).uid === meta.uid) steps.push({ name, write: { op: "delete", name, rev: kv.modRevision } });
-      else changed.push([name, `a different object: uid ${decodeKV(name, kv).uid ?? "none"} in etcd, ${meta.uid} in state`]);
+      else changed.push([name, `a different object: uid ${decodeKV(name, kv).uid ?? "none"} in ${storeName(b)}, ${meta.uid} in state`]);
       continue;
     }
     const inputs = peerInputs(name, newPeer, undefined, owner);
@@ -164,7 +169,7 @@ function plan(setName: string, olds: SetOutputs | undefined, news: SetInputs | u
       steps.push({ name, after: kv && ours ? () => outputsFrom(decodeKV(name, kv), kv.modRevision, managedBy(inputs)) : keep });
     } else if (!kv) {
       deleted.push(name);
-    } else if (kv.value === value) {
+    } else if (holdsValue(b, value, kv)) {
       // Written by an earlier up that failed in a later chunk.
       steps.push({ name, after: () => outputsFrom(decodeKV(name, kv), kv.modRevision, managedBy(inputs)) });
     } else if (theirs(name, kv)) {
@@ -173,10 +178,10 @@ function plan(setName: string, olds: SetOutputs | undefined, news: SetInputs | u
       steps.push({
         name,
         write: { op: "update", name, value, rev: kv.modRevision, filters: inputs.filters ?? [] },
-        after: written(name, value, managedBy(inputs)),
+        after: written(name, managedBy(inputs)),
       });
     } else {
-      changed.push([name, `etcd has resourceVersion ${kv.modRevision}, state has ${meta.resourceVersion}`]);
+      changed.push([name, `${storeName(b)} has resourceVersion ${kv.modRevision}, state has ${meta.resourceVersion}`]);
     }
   }
   const refusals: string[] = [];
@@ -187,11 +192,12 @@ function plan(setName: string, olds: SetOutputs | undefined, news: SetInputs | u
   if (exists.length) {
     const first = exists[0];
     refusals.push(
-      `${exists.length} peer(s) already exist in etcd and are not managed by this stack: ${describeList(exists)}. ${alreadyExists(
+      `${exists.length} peer(s) already exist in ${storeName(b)} and are not managed by this stack: ${describeList(exists)}. ${alreadyExists(
         first,
         decodeKV(first, current.get(first)!),
+        b,
       )
-        .replace(/^BGPPeer "[^"]*" already exists in etcd \([^)]*\) and is not managed by this stack; nothing was written\. /, "")
+        .replace(/^BGPPeer "[^"]*" already exists in [^(]*\([^)]*\) and is not managed by this stack; nothing was written\. /, "")
         .replace("on this BgpPeer", "on the set")}`,
     );
   }
@@ -233,9 +239,9 @@ export function chunk(writes: SetWrite[], maxOps = MAX_TXN_OPS): SetWrite[][] {
   return out;
 }
 
-/** Whether what etcd holds is what `writes` put there (a transaction lands whole or not at all). */
-function landed(writes: readonly SetWrite[], current: Map<string, StoredKV>): boolean {
-  return writes.every((w) => (w.op === "delete" ? !current.has(w.name) : current.get(w.name)?.value === w.value));
+/** Whether what the datastore holds is what `writes` put there (a transaction lands whole or not at all). */
+function landed(b: Backend, writes: readonly SetWrite[], current: Map<string, StoredKV>): boolean {
+  return writes.every((w) => (w.op === "delete" ? !current.has(w.name) : holdsValue(b, w.value, current.get(w.name))));
 }
 
 /**
@@ -244,45 +250,44 @@ function landed(writes: readonly SetWrite[], current: Map<string, StoredKV>): bo
  * are deleted again, guarded by the revision it gave them, so that state (which records nothing
  * of a failed step) and etcd agree; its updates and deletes stay, and the rerun recognizes them.
  */
-async function commit(setName: string, writes: SetWrite[]): Promise<Map<string, string>> {
+async function commit(b: Backend, setName: string, writes: SetWrite[]): Promise<Map<string, StoredKV>> {
   const revisions = new Map<string, string>();
+  const stored = new Map<string, StoredKV>();
   const created: SetWrite[] = [];
-  for (const part of chunk(writes)) {
-    let outcome: { revision: string } | { failure: Error };
+  for (const part of chunk(writes, b.maxBatch)) {
+    let outcome: { revision: string; stored?: Map<string, StoredKV> } | { failure: Error };
     try {
-      const res = await withClient("write", (c) => commitChunk(c, part));
-      if (res.ok) outcome = { revision: res.revision };
-      else if (landed(part, res.current)) outcome = { revision: maxRevision(part, res.current) };
+      const res = await withClient("write", (c) => c.commitChunk(part));
+      if (res.ok) outcome = { revision: res.revision, stored: res.stored };
+      else if (landed(b, part, res.current)) outcome = { revision: maxRevision(part, res.current), stored: res.current };
       else outcome = { failure: chunkFailure(part, res.current, res.missingFilters) };
     } catch (e) {
       if (!(e instanceof UnreachableError)) throw await undone(setName, e as Error, created, revisions);
       let now: Map<string, StoredKV>;
       try {
-        now = await withClient("write (reading back)", (c) =>
-          getPeersIn(
-            c,
-            part.map((w) => w.name),
-          ),
-        );
+        now = await withClient("write (reading back)", (c) => c.getPeersIn(part.map((w) => w.name)));
       } catch {
         throw await undone(
           setName,
           e,
           created,
           revisions,
-          `may or may not have landed: etcd could not be read back (its peers: ${describeList(part.map((w) => w.name))})`,
+          `may or may not have landed: ${storeName(b)} could not be read back (its peers: ${describeList(part.map((w) => w.name))})`,
         );
       }
-      if (!landed(part, now)) throw await undone(setName, e, created, revisions);
-      outcome = { revision: maxRevision(part, now) };
+      if (!landed(b, part, now)) throw await undone(setName, e, created, revisions);
+      outcome = { revision: maxRevision(part, now), stored: now };
     }
     if ("failure" in outcome) throw await undone(setName, outcome.failure, created, revisions);
     for (const w of part) {
-      revisions.set(w.name, outcome.revision);
+      // etcd: every peer of a transaction is at its revision, as written; Kubernetes: as the server answered.
+      const kv = outcome.stored?.get(w.name) ?? (w.op === "delete" ? undefined : { value: w.value, modRevision: outcome.revision });
+      revisions.set(w.name, kv?.modRevision ?? outcome.revision);
+      if (kv) stored.set(w.name, kv);
       if (w.op === "create") created.push(w);
     }
   }
-  return revisions;
+  return stored;
 }
 
 function maxRevision(part: readonly SetWrite[], current: Map<string, StoredKV>): string {
@@ -296,7 +301,9 @@ function chunkFailure(part: readonly SetWrite[], current: Map<string, StoredKV>,
     const kv = current.get(w.name);
     return w.op === "create" ? kv !== undefined : kv === undefined ? w.op === "update" : kv.modRevision !== w.rev;
   });
-  return new ConflictError(`peer(s) changed in etcd while this up ran: ${describeList(moved.map((w) => w.name))}. Run \`pulumi refresh\`, then \`pulumi up\``);
+  return new ConflictError(
+    `peer(s) changed in ${storeName()} while this up ran: ${describeList(moved.map((w) => w.name))}. Run \`pulumi refresh\`, then \`pulumi up\``,
+  );
 }
 
 /** The error of a failed run, after deleting the peers it created (see commit): the cause's own class, with the whole story. */
@@ -309,11 +316,12 @@ async function undone(setName: string, cause: Error, created: SetWrite[], revisi
   const undo: SetWrite[] = created.map((w) => ({ op: "delete", name: w.name, rev: revisions.get(w.name)! }));
   const left: string[] = [];
   let reachable = true;
-  for (const part of chunk(undo)) {
+  const b = backend();
+  for (const part of chunk(undo, b.maxBatch)) {
     // A peer changed since this run created it is not this run's to delete: its chunk stays.
     const ok =
       reachable &&
-      (await withClient("undo", (c) => commitChunk(c, part)).then(
+      (await withClient("undo", (c) => c.commitChunk(part)).then(
         (r) => r.ok,
         () => (reachable = false),
       ));
@@ -337,10 +345,17 @@ function outputs(name: string, adopt: boolean | "force" | undefined, owner: stri
 async function run(setName: string, olds: SetOutputs | undefined, news: SetInputs | undefined): Promise<SetOutputs | undefined> {
   const names = [...new Set([...Object.keys(olds?.peers ?? {}), ...Object.keys(news?.peers ?? {})])];
   for (const [name, p] of Object.entries(news?.peers ?? {})) assertWritable(peerInputs(name, p, news?.adopt, news?.__owner));
-  const current = await withClient("read", (c) => getPeersIn(c, names));
-  const steps = plan(setName, olds, news, current);
-  for (const s of steps) if (s.write && s.write.op !== "delete") await refuseFieldsTooNew(peerInputs(s.name, news!.peers[s.name]));
-  const revisions = await commit(
+  const b = backend();
+  const current = await withClient("read", (c) => c.getPeersIn(names));
+  const steps = plan(b, setName, olds, news, current);
+  for (const s of steps) {
+    if (!s.write || s.write.op === "delete") continue;
+    await refuseFieldsTooNew(peerInputs(s.name, news!.peers[s.name]));
+    const w = s.write;
+    await withClient("check", (c) => c.refuseUnstorable(w.name, w.value));
+  }
+  const stored = await commit(
+    b,
     setName,
     steps.flatMap((s) => (s.write ? [s.write] : [])),
   );
@@ -349,7 +364,7 @@ async function run(setName: string, olds: SetOutputs | undefined, news: SetInput
     news.name,
     news.adopt,
     news.__owner,
-    steps.flatMap((s) => (s.after ? [s.after(revisions.get(s.name) ?? "")] : [])),
+    steps.flatMap((s) => (s.after ? [s.after(stored.get(s.name) ?? { value: "", modRevision: "" })] : [])),
   );
 }
 
@@ -368,7 +383,7 @@ export async function deleteSet(olds: SetOutputs): Promise<void> {
 /** The set as etcd holds it, from one read per 128 peers; undefined when none of its peers is left. */
 export async function readSet(props: SetOutputs): Promise<SetOutputs | undefined> {
   const names = Object.keys(props.peers ?? {});
-  const current = await withClient("read", (c) => getPeersIn(c, names));
+  const current = await withClient("read", (c) => c.getPeersIn(names));
   if (names.length && current.size === 0) return undefined;
   const all: PeerOutputs[] = [];
   for (const [name, kv] of current) all.push(outputsFrom(decodeKV(name, kv), kv.modRevision, managedBy(props.peers[name])));

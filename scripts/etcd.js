@@ -22,8 +22,8 @@ function freePort() {
  * Spawns etcd with its data in `dataDir`, waits until it answers through a client built from
  * `clientOptions` (TLS credentials, when serving https), and returns it with a stop function.
  */
-async function spawnEtcd({ name, dataDir, scheme = "http", extraArgs = [], clientOptions = {} }) {
-  const etcd = tools.ensureEtcd();
+async function spawnEtcd({ name, dataDir, scheme = "http", extraArgs = [], clientOptions = {}, binary }) {
+  const etcd = binary ?? tools.ensureEtcd();
   const [clientPort, peerPort] = [await freePort(), await freePort()];
   const endpoint = `${scheme}://127.0.0.1:${clientPort}`;
   const peerUrl = `http://127.0.0.1:${peerPort}`;

@@ -17,7 +17,11 @@ const root = path.resolve(__dirname, "..");
 const only = process.argv.slice(2);
 const needs = (group) => only.length === 0 || only.some((o) => o.startsWith(group) || !/^(unit|integration)/.test(o));
 try {
-  if (needs("integration") || needs("e2e")) tools.ensureEtcd();
+  if (needs("integration") || needs("e2e")) {
+    tools.ensureEtcd();
+    // kube-apiserver, etcd 3.5 and Calico's CRDs, for the Kubernetes-datastore tests.
+    tools.ensureKube();
+  }
   if (needs("e2e")) {
     const pulumiBin = tools.ensurePulumi();
     process.env.PATH = `${pulumiBin}${path.delimiter}${process.env.PATH}`;

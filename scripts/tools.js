@@ -20,6 +20,11 @@ const LANGUAGE_HOST_VERSION = "v3.68.0";
 // calico v3.31.0: the newest release whose calicoctl builds from the Go module proxy here (see README).
 const CALICO_VERSION = "v3.31.0";
 const CALICO_COMMIT = "b1f3c43f8437";
+const CALICO_MODULE = "github.com/projectcalico/calico@v0.0.0-20251021213802-b1f3c43f8437";
+// The Kubernetes API server for the Kubernetes-datastore tests and demo: 1.34, the newest minor
+// whose CRD validation still ignores `format: int32` (1.36 enforces it on asNumber; see README).
+const KUBERNETES_VERSION = "v1.34.2";
+// Its etcd is tools/etcd's (v3.5.35): kube-apiserver 1.34 wants 3.5.24 or newer, and Debian's etcd-server is 3.4.
 
 class ToolError extends Error {}
 
@@ -137,6 +142,48 @@ function ensureCalicoctl() {
   return exe;
 }
 
+/**
+ * A local Kubernetes control plane's parts, built from Go modules and cached like the others:
+ * kube-apiserver (k8s.io/kubernetes with its staging modules replaced, tools/kube-apiserver),
+ * etcd 3.5 (tools/etcd), and Calico's CRDs from the calico module calicoctl is built from.
+ */
+function ensureKube() {
+  const dir = path.join(CACHE, `kube-${KUBERNETES_VERSION}-${sumOf("tools/kube-apiserver")}-${sumOf("tools/etcd")}`);
+  const apiserver = path.join(dir, "bin", "kube-apiserver");
+  const etcd = path.join(dir, "bin", "etcd");
+  const crds = path.join(dir, `calico-crds-${CALICO_VERSION}`);
+  fs.mkdirSync(path.join(dir, "bin"), { recursive: true });
+  if (!fs.existsSync(apiserver)) {
+    const [major, minor] = KUBERNETES_VERSION.slice(1).split(".");
+    const v = (pkg) =>
+      `-X ${pkg}.gitVersion=${KUBERNETES_VERSION} -X ${pkg}.gitMajor=${major} -X ${pkg}.gitMinor=${minor} -X ${pkg}.gitTreeState=clean -X ${pkg}.buildDate=1970-01-01T00:00:00Z`;
+    goBuild(
+      "tools/kube-apiserver",
+      "k8s.io/kubernetes/cmd/kube-apiserver",
+      `${apiserver}.tmp`,
+      `-s -w ${v("k8s.io/component-base/version")} ${v("k8s.io/client-go/pkg/version")}`,
+    );
+    fs.renameSync(`${apiserver}.tmp`, apiserver);
+  }
+  if (!fs.existsSync(etcd)) {
+    goBuild("tools/etcd", "go.etcd.io/etcd/server/v3", `${etcd}.tmp`, "-s -w");
+    fs.renameSync(`${etcd}.tmp`, etcd);
+  }
+  if (!fs.existsSync(crds)) {
+    const r = spawnSync("go", ["mod", "download", "-json", CALICO_MODULE], {
+      cwd: path.join(ROOT, "tools/calicoctl"),
+      encoding: "utf8",
+      env: { ...process.env, GONOSUMDB: [process.env.GONOSUMDB, "github.com/projectcalico"].filter(Boolean).join(","), GOFLAGS: "-mod=mod" },
+    });
+    if (r.status !== 0) throw new ToolError(`go mod download ${CALICO_MODULE} failed: ${r.stderr}`);
+    const src = path.join(JSON.parse(r.stdout).Dir, "libcalico-go", "config", "crd");
+    fs.mkdirSync(`${crds}.tmp`, { recursive: true });
+    for (const f of fs.readdirSync(src)) if (f.startsWith("crd.projectcalico.org_")) fs.copyFileSync(path.join(src, f), path.join(`${crds}.tmp`, f));
+    fs.renameSync(`${crds}.tmp`, crds);
+  }
+  return { apiserver, etcd, crds, version: KUBERNETES_VERSION };
+}
+
 /** etcd (Debian's etcd-server). Installed with apt-get when we are root; otherwise we say how. */
 function ensureEtcd() {
   const found = have("etcd");
@@ -155,7 +202,18 @@ function ensureEtcd() {
   throw new ToolError("etcd is not installed. Install it with `sudo apt-get install -y etcd-server` (Debian/Ubuntu), or put an etcd 3.4+ binary on PATH.");
 }
 
-module.exports = { ensurePulumi, ensureCalicoctl, ensureEtcd, ToolError, CACHE, PULUMI_VERSION, LANGUAGE_HOST_VERSION, CALICO_VERSION };
+module.exports = {
+  ensurePulumi,
+  ensureCalicoctl,
+  ensureEtcd,
+  ensureKube,
+  ToolError,
+  CACHE,
+  PULUMI_VERSION,
+  LANGUAGE_HOST_VERSION,
+  CALICO_VERSION,
+  KUBERNETES_VERSION,
+};
 
 if (require.main === module) {
   const which = process.argv.slice(2);
@@ -164,6 +222,10 @@ if (require.main === module) {
     if (all || which.includes("etcd")) console.log(`etcd: ${ensureEtcd()}`);
     if (all || which.includes("pulumi")) console.log(`pulumi: ${path.join(ensurePulumi(), "pulumi")}`);
     if (all || which.includes("calicoctl")) console.log(`calicoctl: ${ensureCalicoctl()}`);
+    if (all || which.includes("kube")) {
+      const k = ensureKube();
+      console.log(`kube-apiserver: ${k.apiserver}\netcd 3.5: ${k.etcd}\ncalico CRDs: ${k.crds}`);
+    }
   } catch (e) {
     console.error(`error: ${e.message}`);
     process.exit(1);

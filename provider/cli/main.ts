@@ -1,12 +1,10 @@
 #!/usr/bin/env node
 import * as fs from "node:fs";
 import { Command, Option } from "commander";
-import type { Etcd3 } from "etcd3";
-import { closeClient, getClient } from "../datastore/client";
-import { type ConnectionSettings, describe, resolveConnection } from "../datastore/config";
-import { wrapTransport } from "../datastore/errors";
-import { getPeersIn, type StoredKV } from "../datastore/store";
-import { PEER_PREFIX, UnreadableValueError } from "../model/codec";
+import { backendFor, closeBackends } from "../datastore/backend";
+import { type Datastore, resolveDatastore } from "../datastore/config";
+import type { StoredKV } from "../datastore/store";
+import { UnreadableValueError } from "../model/codec";
 import { RuleError } from "../model/errors";
 import { parseSelector, type Selector } from "../model/selector";
 import { generateModule } from "./codegen";
@@ -34,9 +32,9 @@ interface Selection {
   config?: string;
 }
 
-function connection(config: string | undefined): ConnectionSettings {
+function connection(config: string | undefined): Datastore {
   const env = config ? { ...process.env, CALICOCTL_CONFIG: config } : process.env;
-  return resolveConnection({ env });
+  return resolveDatastore({ env });
 }
 
 interface Read {
@@ -50,8 +48,7 @@ interface Read {
 /** The selected peers: by name (one read each), or all under the prefix (one Range), then filtered. */
 async function read(sel: Selection): Promise<Read> {
   const selector = sel.selector === undefined ? undefined : parseOrFail(sel.selector);
-  const s = connection(sel.config);
-  const client: Etcd3 = getClient(s);
+  const b = backendFor(connection(sel.config));
   const problems: string[] = [];
   const kvs: [string, StoredKV][] = [];
   let revision: string;
@@ -59,21 +56,19 @@ async function read(sel: Selection): Promise<Read> {
     if (sel.names.length) {
       // Named peers print as objects, not as a list, so no list revision is needed.
       revision = "";
-      const found = await getPeersIn(client, sel.names);
+      const found = await b.getPeersIn(sel.names);
       for (const name of sel.names) {
         const kv = found.get(name);
         if (kv) kvs.push([name, kv]);
         else problems.push(`resource does not exist: BGPPeer(${name}) with error: <nil>`);
       }
     } else {
-      const res = await client.getAll().prefix(PEER_PREFIX).exec();
-      revision = res.header.revision;
-      for (const kv of res.kvs) {
-        kvs.push([kv.key.toString("utf8").slice(PEER_PREFIX.length), { value: kv.value.toString("utf8"), modRevision: kv.mod_revision }]);
-      }
+      const res = await b.listPeers();
+      revision = res.revision;
+      kvs.push(...res.peers);
     }
   } catch (e) {
-    throw new CliError(wrapTransport(e, s, "read").message);
+    throw new CliError(b.wrap(e, "read").message);
   }
   const views: PeerView[] = [];
   for (const [name, kv] of kvs) {
@@ -87,7 +82,7 @@ async function read(sel: Selection): Promise<Read> {
       problems.push(e.message);
     }
   }
-  return { views, revision, problems, source: describe(s) };
+  return { views, revision, problems, source: b.where };
 }
 
 /** The name, --node and --selector filters on peers that were not read from etcd v3. */
@@ -286,7 +281,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${(e as Error).message}\n`);
     return 1;
   } finally {
-    closeClient();
+    closeBackends();
   }
 }
 

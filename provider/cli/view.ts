@@ -1,5 +1,5 @@
 import type { StoredKV } from "../datastore/store";
-import { decodeValue, field, METADATA_ORDER, peerKey } from "../model/codec";
+import { decodeValue, field, METADATA_ORDER, peerKey, UnreadableValueError } from "../model/codec";
 import { FIELDS, SPEC_FIELDS } from "../model/fields";
 import { goYaml } from "./goyaml";
 
@@ -22,6 +22,7 @@ function isEmpty(v: unknown): boolean {
 }
 
 export function peerView(name: string, kv: StoredKV): PeerView {
+  if (kv.unreadable) throw new UnreadableValueError(peerKey(name), kv.unreadable);
   const stored = decodeValue(peerKey(name), kv.value);
   const raw = stored.raw;
   const rawMeta = (field(raw, "metadata") ?? {}) as Json;

@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import { type CalicoVersion, parseCalicoVersion } from "../model/versions";
+import type { KubeOverrides, KubeSettings } from "./kubeconfig";
 
 /**
  * Where the etcd connection comes from, in precedence order. The first source that names
@@ -84,11 +85,12 @@ const FILE_KEYS = {
 type Getter = (key: string) => string | undefined;
 type Field = keyof typeof FILE_KEYS;
 
-function checkDatastoreType(value: string | undefined, where: string): void {
-  if (value === undefined || value === "" || value === "etcdv3") return;
-  throw new ConfigError(
-    `${where} is ${JSON.stringify(value)}, but BgpPeer manages Calico's etcd v3 datastore only: set it to "etcdv3" or unset it (for the Kubernetes datastore, manage BGPPeer custom resources instead)`,
-  );
+export type DatastoreType = "etcdv3" | "kubernetes";
+
+function checkDatastoreType(value: string | undefined, where: string): DatastoreType | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (value === "etcdv3" || value === "kubernetes") return value;
+  throw new ConfigError(`${where} is ${JSON.stringify(value)}: Calico's datastores are "etcdv3" and "kubernetes"`);
 }
 
 function splitEndpoints(text: string): string[] {
@@ -137,8 +139,6 @@ export interface ResolveInputs {
 /** Stack config, then calicoctl's environment variables, then calicoctl's config file. */
 export function resolveConnection({ stack, env = process.env }: ResolveInputs): ConnectionSettings {
   const stackGet: Getter = stack ?? (() => undefined);
-  checkDatastoreType(stackGet(STACK_KEYS.datastoreType), `stack config ${STACK_KEYS.datastoreType}`);
-  checkDatastoreType(env[ENV_KEYS.datastoreType], `environment variable ${ENV_KEYS.datastoreType}`);
   const timeoutWhere = stackGet(STACK_KEYS.timeout) !== undefined ? `stack config ${STACK_KEYS.timeout}` : `environment variable ${ENV_KEYS.timeout}`;
   const timeout = parseTimeout(stackGet(STACK_KEYS.timeout) ?? env[ENV_KEYS.timeout], timeoutWhere);
 
@@ -169,10 +169,122 @@ export function readCalicoctlConfig(file: string, timeoutMs = DEFAULT_TIMEOUT_MS
   }
   const spec = d.spec;
   const get: Getter = (k) => (typeof spec[k] === "string" ? (spec[k] as string) : undefined);
-  checkDatastoreType(get("datastoreType"), `datastoreType in ${file}`);
+  if (checkDatastoreType(get("datastoreType"), `datastoreType in ${file}`) === "kubernetes") {
+    throw new ConfigError(`calicoctl config file ${file} is for the Kubernetes datastore (datastoreType: kubernetes), not etcd`);
+  }
   const s = fromGetter(get, FILE_KEYS, "calicoctl config file", timeoutMs);
   if (s.endpoints.length === 0) throw new ConfigError(`calicoctl config file ${file} names no etcdEndpoints`);
   return s;
+}
+
+/** Stack config keys of the Kubernetes datastore (calicoctl.cfg's names, in the calico: namespace). */
+export const KUBE_STACK_KEYS: Record<keyof KubeOverrides, string> = {
+  kubeconfig: "calico:kubeconfig",
+  kubeconfigInline: "calico:kubeconfigInline",
+  k8sAPIEndpoint: "calico:k8sAPIEndpoint",
+  k8sCAFile: "calico:k8sCAFile",
+  k8sCertFile: "calico:k8sCertFile",
+  k8sKeyFile: "calico:k8sKeyFile",
+  k8sAPIToken: "calico:k8sAPIToken",
+  k8sInsecureSkipTLSVerify: "calico:k8sInsecureSkipTLSVerify",
+  k8sCurrentContext: "calico:k8sCurrentContext",
+  calicoAPIGroup: "calico:calicoAPIGroup",
+};
+
+/**
+ * calicoctl's environment variables for the Kubernetes datastore (envconfig tags; CALICO_<tag> is
+ * tried first, as envconfig does). The token's only variable is CALICO_K8SAPITOKEN: apiconfig.go
+ * tags it `ignore:"true"`, which envconfig does not know, so it derives that name.
+ */
+export const KUBE_ENV_KEYS: Record<keyof KubeOverrides, string | undefined> = {
+  kubeconfig: "KUBECONFIG",
+  kubeconfigInline: undefined,
+  k8sAPIEndpoint: "K8S_API_ENDPOINT",
+  k8sCAFile: "K8S_CA_FILE",
+  k8sCertFile: "K8S_CERT_FILE",
+  k8sKeyFile: "K8S_KEY_FILE",
+  k8sAPIToken: "K8SAPITOKEN",
+  k8sInsecureSkipTLSVerify: "K8S_INSECURE_SKIP_TLS_VERIFY",
+  k8sCurrentContext: "K8S_CURRENT_CONTEXT",
+  calicoAPIGroup: "CALICO_API_GROUP",
+};
+
+export type Datastore = { type: "etcdv3"; etcd: ConnectionSettings } | { type: "kubernetes"; kube: KubeSettings };
+
+function kubeFrom(get: Getter, keys: Record<keyof KubeOverrides, string | undefined>): KubeOverrides {
+  const o: KubeOverrides = {};
+  for (const [f, k] of Object.entries(keys) as [keyof KubeOverrides, string | undefined][]) {
+    const v = k === undefined ? undefined : get(k);
+    if (v !== undefined && v !== "") o[f] = v;
+  }
+  return o;
+}
+
+/**
+ * Which datastore, and the connection to it. The type comes from the first source that states it
+ * (stack config, then DATASTORE_TYPE, then calicoctl's file), where etcd endpoints in stack config
+ * or the environment state etcdv3; with none, etcdv3 (calicoctl would pick kubernetes: a
+ * deliberate difference, so that a program written for etcd never turns to a cluster by accident).
+ * The source that states kubernetes supplies every Kubernetes setting, as for etcd.
+ */
+export function resolveDatastore({ stack, env = process.env }: ResolveInputs): Datastore {
+  const stackGet: Getter = stack ?? (() => undefined);
+  const envGet: Getter = (k) => env[`CALICO_${k}`] || env[k];
+  const stackType = checkDatastoreType(stackGet(STACK_KEYS.datastoreType), `stack config ${STACK_KEYS.datastoreType}`);
+  const envType = checkDatastoreType(envGet(ENV_KEYS.datastoreType), `environment variable ${ENV_KEYS.datastoreType}`);
+  const timeout = () => {
+    const t = stackGet(STACK_KEYS.timeout) ?? env[ENV_KEYS.timeout];
+    return parseTimeout(t, stackGet(STACK_KEYS.timeout) !== undefined ? `stack config ${STACK_KEYS.timeout}` : `environment variable ${ENV_KEYS.timeout}`);
+  };
+  const kube = (source: string, o: KubeOverrides): Datastore => {
+    const { kubeSettings } = require("./kubeconfig") as typeof import("./kubeconfig");
+    return { type: "kubernetes", kube: kubeSettings(o, source, timeout(), env) };
+  };
+  if (stackType === "kubernetes") {
+    const o = kubeFrom(stackGet, KUBE_STACK_KEYS);
+    if (!o.kubeconfig && !o.kubeconfigInline && !o.k8sAPIEndpoint && env.KUBECONFIG) o.kubeconfig = env.KUBECONFIG;
+    return kube("stack config", o);
+  }
+  if (stackType === undefined && !stackGet(STACK_KEYS.endpoints)) {
+    if (envType === "kubernetes") {
+      refuseIgnoredTokenVars(env);
+      return kube("environment", kubeFrom(envGet, KUBE_ENV_KEYS));
+    }
+    if (envType === undefined && !env[ENV_KEYS.endpoints]) {
+      const explicitFile = stackGet(STACK_KEYS.configFile) ?? env[ENV_KEYS.configFile];
+      const file = explicitFile ?? DEFAULT_CALICOCTL_CONFIG;
+      const spec = fs.existsSync(file) ? calicoctlSpec(file) : undefined;
+      if (spec && spec.datastoreType === "kubernetes") {
+        const get: Getter = (k) => (typeof spec[k] === "string" ? (spec[k] as string) : typeof spec[k] === "boolean" ? String(spec[k]) : undefined);
+        return kube(
+          "calicoctl config file",
+          kubeFrom(get, Object.fromEntries(Object.keys(KUBE_STACK_KEYS).map((k) => [k, k])) as Record<keyof KubeOverrides, string>),
+        );
+      }
+    }
+  }
+  return { type: "etcdv3", etcd: resolveConnection({ stack, env }) };
+}
+
+/** calicoctl ignores these (see KUBE_ENV_KEYS); silently connecting without the token they hold would surprise. */
+function refuseIgnoredTokenVars(env: NodeJS.ProcessEnv): void {
+  const set = ["K8S_API_TOKEN", "K8S_TOKEN"].filter((k) => env[k]);
+  if (set.length && !env.CALICO_K8SAPITOKEN && !env.K8SAPITOKEN) {
+    throw new ConfigError(
+      `${set.join(" and ")} is set, but calicoctl ignores it, and so does BgpPeer: give the token as CALICO_K8SAPITOKEN (calicoctl's real name for k8sAPIToken), as calico:k8sAPIToken (a secret), or in a kubeconfig`,
+    );
+  }
+}
+
+function calicoctlSpec(file: string): Record<string, unknown> | undefined {
+  try {
+    const { parse } = require("yaml") as typeof import("yaml");
+    const d = parse(fs.readFileSync(file, "utf8")) as { kind?: unknown; spec?: Record<string, unknown> } | null;
+    return d && typeof d === "object" && d.kind === "CalicoAPIConfig" && typeof d.spec === "object" && d.spec !== null ? d.spec : undefined;
+  } catch {
+    // readCalicoctlConfig reports it, with the reason.
+    return undefined;
+  }
 }
 
 /** The Calico release the peers are for, when the user says: stack config, then the environment. */
@@ -190,4 +302,9 @@ export function configuredCalicoVersion({ stack, env = process.env }: ResolveInp
 /** A description of the settings that is safe to print: endpoints and source, no credentials. */
 export function describe(s: ConnectionSettings): string {
   return `etcd ${s.endpoints.join(",")} (from ${s.source})`;
+}
+
+/** The same for a Kubernetes API connection: server, context and source. */
+export function describeKube(s: KubeSettings): string {
+  return `the Kubernetes API server ${s.server}${s.context ? ` (context ${s.context}` : " ("}${s.context ? ", " : ""}from ${s.kubeconfig ?? s.source})`;
 }

@@ -1,16 +1,27 @@
 import type { Etcd3, IKeyValue } from "etcd3";
-import { filterKey, peerKey } from "../model/codec";
+import { filterKey, PEER_PREFIX, peerKey } from "../model/codec";
 import { CLUSTER_INFORMATION_KEY } from "../model/keys";
 
 /** A peer as stored: its value and etcd's mod revision (Calico's resourceVersion). */
 export interface StoredKV {
   value: string;
   modRevision: string;
+  /** Set when the stored object cannot be read as a v3 BGPPeer at all (Kubernetes: a broken metadata annotation). */
+  unreadable?: string;
 }
 
 function kvOf(kvs: IKeyValue[] | undefined): StoredKV | undefined {
   const kv = kvs?.[0];
   return kv ? { value: kv.value.toString("utf8"), modRevision: kv.mod_revision } : undefined;
+}
+
+/** Every stored peer, by name, with the revision of the read: one Range over the prefix. */
+export async function listPeers(client: Etcd3): Promise<{ revision: string; peers: [string, StoredKV][] }> {
+  const res = await client.getAll().prefix(PEER_PREFIX).exec();
+  return {
+    revision: res.header.revision,
+    peers: res.kvs.map((kv) => [kv.key.toString("utf8").slice(PEER_PREFIX.length), { value: kv.value.toString("utf8"), modRevision: kv.mod_revision }]),
+  };
 }
 
 export async function getPeer(client: Etcd3, name: string): Promise<StoredKV | undefined> {
@@ -30,7 +41,11 @@ export async function getClusterCalicoVersion(client: Etcd3): Promise<string | u
   }
 }
 
-export type WriteResult = { ok: true; revision: string } | { ok: false; current?: StoredKV; missingFilters: string[] };
+/**
+ * `stored` is what the datastore holds after the write when that is not exactly the value written
+ * (the Kubernetes API server assigns the uid at create).
+ */
+export type WriteResult = { ok: true; revision: string; stored?: StoredKV } | { ok: false; current?: StoredKV; missingFilters: string[] };
 
 /**
  * The write both create and update use: Put under a compare on the peer key, and, in the same
@@ -108,7 +123,9 @@ export type SetWrite =
   | { op: "update"; name: string; value: string; rev: string; filters: string[] }
   | { op: "delete"; name: string; rev: string };
 
-export type ChunkResult = { ok: true; revision: string } | { ok: false; current: Map<string, StoredKV>; missingFilters: string[] };
+export type ChunkResult =
+  | { ok: true; revision: string; stored?: Map<string, StoredKV> }
+  | { ok: false; current: Map<string, StoredKV>; missingFilters: string[] };
 
 /**
  * One transaction for many peers, each guarded as Calico's backend guards one (the filters a peer
