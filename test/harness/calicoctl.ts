@@ -33,14 +33,20 @@ export interface Calicoctl {
  * environment of the caller's machine leaks in), DATASTORE_TYPE etcdv3.
  */
 export function calicoctlFor(endpoint: string, timeoutMs = 60_000): Calicoctl {
+  return calicoctlWith(`datastoreType: etcdv3\n  etcdEndpoints: ${endpoint}`, { DATASTORE_TYPE: "etcdv3", ETCD_ENDPOINTS: endpoint }, timeoutMs);
+}
+
+/** calicoctl in Kubernetes datastore mode, through its config file, with the given kubeconfig. */
+export function calicoctlForKube(kubeconfig: string, timeoutMs = 60_000): Calicoctl {
+  return calicoctlWith(`datastoreType: kubernetes\n  kubeconfig: ${kubeconfig}`, { DATASTORE_TYPE: "kubernetes", KUBECONFIG: kubeconfig }, timeoutMs);
+}
+
+function calicoctlWith(spec: string, vars: Record<string, string>, timeoutMs: number): Calicoctl {
   const bin = calicoctlPath();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bgppeer-calicoctl-"));
   const cfg = path.join(dir, "calicoctl.cfg");
-  fs.writeFileSync(
-    cfg,
-    `apiVersion: projectcalico.org/v3\nkind: CalicoAPIConfig\nmetadata: {}\nspec:\n  datastoreType: etcdv3\n  etcdEndpoints: ${endpoint}\n`,
-  );
-  const env = { PATH: process.env.PATH, HOME: dir, DATASTORE_TYPE: "etcdv3", ETCD_ENDPOINTS: endpoint };
+  fs.writeFileSync(cfg, `apiVersion: projectcalico.org/v3\nkind: CalicoAPIConfig\nmetadata: {}\nspec:\n  ${spec}\n`);
+  const env = { PATH: process.env.PATH, HOME: dir, ...vars };
   const run = (args: string[], input?: string): Result => {
     const r = spawnSync(bin, [...args, "--config", cfg], { input, env, encoding: "utf8", timeout: timeoutMs, maxBuffer: 1 << 28 });
     if (r.error) throw r.error;

@@ -6,7 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { Range } from "etcd3";
 import { provider } from "../../provider";
 import { closeClient } from "../../provider/datastore/client";
-import { resolveConnection } from "../../provider/datastore/config";
+import { resolveConnection, resolveDatastore } from "../../provider/datastore/config";
 import { AuthenticationFailedError, PermissionDeniedError, redact, UnreachableError } from "../../provider/datastore/errors";
 import { impl } from "../../provider/impl";
 import { peerKey } from "../../provider/model/codec";
@@ -150,11 +150,12 @@ describe("connection settings", () => {
     const settings = { source: "environment" as const, endpoints: ["http://e:2379"], timeoutMs: 1, password: "pw-1", key: "-----KEY-----" };
     assert.equal(redact("a pw-1 b pw-1 c -----KEY----- d", settings), "a *** b *** c *** d");
   });
-  it("refuses a non-etcd datastore type", () => {
+  it("DATASTORE_TYPE=kubernetes turns to the Kubernetes datastore, and an unknown type is refused", () => {
     assert.throws(
-      () => resolveConnection({ env: { DATASTORE_TYPE: "kubernetes" } }),
-      /DATASTORE_TYPE is "kubernetes", but BgpPeer manages Calico's etcd v3 datastore only/,
+      () => resolveDatastore({ env: { DATASTORE_TYPE: "kubernetes", KUBECONFIG: "/nonexistent/kubeconfig" } }),
+      /cannot read kubeconfig \/nonexistent\/kubeconfig/,
     );
+    assert.throws(() => resolveDatastore({ env: { DATASTORE_TYPE: "etcd" } }), /DATASTORE_TYPE is "etcd": Calico's datastores are "etcdv3" and "kubernetes"/);
   });
   it("takes stack config over environment over the calicoctl config file", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cfg-"));
