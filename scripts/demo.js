@@ -5,6 +5,9 @@
 // `npm run demo -- <pulumi args>` runs another command the same way (`preview --diff`, `refresh`,
 // `destroy --yes`, `stack export`). With no etcd configured it starts a local one (data in
 // .demo/etcd) for the length of the command. State, stack config and etcd data live in .demo/.
+// `npm run demo -- --datastore kubernetes [<pulumi args>]` runs the same program against Calico's
+// Kubernetes API datastore instead: a local kube-apiserver with Calico's CRDs (data in .demo/kube),
+// or the cluster KUBECONFIG names when DATASTORE_TYPE=kubernetes is set; its stack is demo-kubernetes.
 "use strict";
 const { spawnSync } = require("node:child_process");
 const fs = require("node:fs");
@@ -21,14 +24,23 @@ function run(cmd, args, opts = {}) {
 }
 
 /** The peers in etcd, as the package's own command prints them: calicoctl's `get bgppeers -o wide`. */
-function printPeers(env) {
-  console.log("\n$ calico-bgppeer get bgppeers -o wide   # the peers in etcd, as calicoctl lists them");
+function printPeers(env, kdd) {
+  console.log(`\n$ calico-bgppeer get bgppeers -o wide   # the peers in ${kdd ? "the Kubernetes datastore" : "etcd"}, as calicoctl lists them`);
   // A failure to list does not fail the demo: the pulumi command's status is what it reports.
   run(process.execPath, [path.join(ROOT, "dist/provider/cli/main.js"), "get", "bgppeers", "-o", "wide"], { env });
 }
 
 async function main() {
   const args = process.argv.slice(2);
+  let datastore = "etcdv3";
+  const at = args.findIndex((a) => a === "--datastore" || a.startsWith("--datastore="));
+  if (at >= 0) {
+    const [flag] = args.splice(at, 1);
+    datastore = flag.includes("=") ? flag.slice(flag.indexOf("=") + 1) : args.splice(at, 1)[0];
+    if (datastore !== "etcdv3" && datastore !== "kubernetes") throw new Error(`--datastore is "etcdv3" or "kubernetes", not ${JSON.stringify(datastore)}`);
+  }
+  const kdd = datastore === "kubernetes";
+  const stackName = kdd ? `${STACK}-kubernetes` : STACK;
   const pulumiArgs = args.length ? args : ["up", "--yes"];
   fs.mkdirSync(path.join(DEMO, "state"), { recursive: true });
   if (!fs.existsSync(path.join(ROOT, "node_modules/@pulumi/pulumi"))) {
@@ -47,10 +59,18 @@ async function main() {
     PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "demo",
     PULUMI_SKIP_UPDATE_CHECK: "true",
   };
-  // A real cluster: set ETCD_ENDPOINTS (and ETCD_* credentials) or CALICOCTL_CONFIG first.
-  const configured = env.ETCD_ENDPOINTS || env.CALICOCTL_CONFIG;
+  // A real cluster: set ETCD_ENDPOINTS (and ETCD_* credentials) or CALICOCTL_CONFIG first; for
+  // the Kubernetes datastore, DATASTORE_TYPE=kubernetes and KUBECONFIG.
+  const configured = kdd ? env.DATASTORE_TYPE === "kubernetes" : env.ETCD_ENDPOINTS || env.CALICOCTL_CONFIG;
   let local;
-  if (!configured) {
+  if (kdd && !configured) {
+    const { startKube } = require("./kube");
+    fs.mkdirSync(path.join(DEMO, "kube"), { recursive: true });
+    local = await startKube({ dir: path.join(DEMO, "kube") });
+    Object.assign(env, { DATASTORE_TYPE: "kubernetes", KUBECONFIG: local.kubeconfig });
+    for (const k of ["ETCD_ENDPOINTS", "CALICOCTL_CONFIG"]) delete env[k];
+    console.log(`started a local Kubernetes API server ${local.version} at ${local.server}, with Calico's CRDs (data in .demo/kube)`);
+  } else if (!configured) {
     const { spawnEtcd } = require("./etcd");
     local = await spawnEtcd({ name: "demo", dataDir: path.join(DEMO, "etcd") });
     env.ETCD_ENDPOINTS = local.endpoint;
@@ -58,11 +78,11 @@ async function main() {
   }
   let status;
   try {
-    if (run("pulumi", ["stack", "select", "--create", STACK, "--non-interactive"], { env }) !== 0)
-      throw new Error(`cannot select or create the stack "${STACK}"`);
+    if (run("pulumi", ["stack", "select", "--create", stackName, "--non-interactive"], { env }) !== 0)
+      throw new Error(`cannot select or create the stack "${stackName}"`);
     console.log(`\n$ pulumi ${pulumiArgs.join(" ")}`);
     status = run("pulumi", pulumiArgs, { env });
-    if (status === 0 && !["stack", "config", "about", "whoami", "version"].includes(pulumiArgs[0])) printPeers(env);
+    if (status === 0 && !["stack", "config", "about", "whoami", "version"].includes(pulumiArgs[0])) printPeers(env, kdd);
   } finally {
     await local?.stop();
   }
