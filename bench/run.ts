@@ -2,7 +2,7 @@
  * `npm run bench`: how close BgpPeer is to the physical limits, measured side by side in one run
  * against a real etcd on loopback and the real Pulumi CLI. Prints Markdown tables; BENCHMARKS.md
  * records a run. Options: --sizes 100,1000,3000 (fleet sizes), --iterations 300 (latency samples),
- * --only rpc,latency,fleet,racks,cli,check (sections), --engine-profiles DIR (Go CPU profiles of the engine for each
+ * --only rpc,latency,fleet,racks,cli,check,kdd (sections), --engine-profiles DIR (Go CPU profiles of the engine for each
  * fleet step; read them with `go tool pprof -top <pulumi binary> <file>`).
  */
 import { execFileSync, spawn } from "node:child_process";
@@ -12,12 +12,15 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { Etcd3 } from "etcd3";
 import { stringify } from "yaml";
+import { closeBackends } from "../provider/datastore/backend";
 import { closeClient } from "../provider/datastore/client";
+import { countRequests, kubeRequests } from "../provider/datastore/kube";
 import { impl, type PeerOutputs } from "../provider/impl";
 import { peerKey } from "../provider/model/codec";
 import { checkInputs } from "../provider/model/spec";
-import { calicoctlFor } from "../test/harness/calicoctl";
+import { calicoctlFor, calicoctlForKube } from "../test/harness/calicoctl";
 import { startEtcd, type TestEtcd } from "../test/harness/etcd";
+import { CRD, startKube, type TestKube } from "../test/harness/kube";
 import { processes } from "../test/harness/procs";
 import { rackFabric, type StepResult } from "./fleet";
 import { makeProject } from "./project";
@@ -519,12 +522,256 @@ function checkCost(iterations: number): string {
   return markdownTable(rows);
 }
 
+/** The API server's own count of requests to Calico's CRD group, by "VERB resource" (apiserver_request_total). */
+async function calicoRequests(kube: TestKube): Promise<Record<string, number>> {
+  const r = await kube.call("GET", "/metrics");
+  const text: string = r.body.text ?? "";
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^apiserver_request_total\{([^}]*)\} (\S+)$/gm)) {
+    const labels = Object.fromEntries([...m[1].matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+    if (labels.group !== "crd.projectcalico.org") continue;
+    const key = `${labels.verb} ${labels.resource}`;
+    out[key] = (out[key] ?? 0) + Number(m[2]);
+  }
+  return out;
+}
+
+/**
+ * 10. The Kubernetes API datastore (kube-apiserver 1.34, etcd 3.5, Calico v3.31's CRDs): requests
+ * per operation, latency against a raw request of the same kind, and the rack fabric under the
+ * real CLI against calicoctl in KDD mode.
+ */
+async function kdd(sizes: number[], iterations: number, pulumiRoot: string): Promise<string> {
+  const kube = await startKube();
+  const saved = { ...process.env };
+  for (const k of Object.keys(process.env)) if (k.startsWith("ETCD_") || k === "CALICOCTL_CONFIG") delete process.env[k];
+  process.env.DATASTORE_TYPE = "kubernetes";
+  process.env.KUBECONFIG = kube.kubeconfig;
+  const parts: string[] = [];
+  try {
+    // a. Requests per operation: counted as sent by the provider, and by the API server for the Calico group.
+    const rows = [["operation", "requests sent", "by request", "at the API server (Calico group)"]];
+    const measure = async (label: string, fn: () => Promise<unknown>) => {
+      const [c0, s0] = [new Map(kubeRequests), await calicoRequests(kube)];
+      const n0 = countRequests();
+      await fn();
+      const by = [...kubeRequests].filter(([k, v]) => v !== (c0.get(k) ?? 0)).map(([k, v]) => `${k} ${v - (c0.get(k) ?? 0)}`);
+      const d = delta(s0, await calicoRequests(kube));
+      rows.push([label, String(countRequests() - n0), by.join(", ") || "none", d.by || "none"]);
+    };
+    const warm = await impl.create(await checked({ name: "warm", peerIP: "10.255.0.1", asNumber: 1 }));
+    await impl.delete("warm", warm.outs as PeerOutputs);
+    const raw = { name: "rpc-peer", node: "rack1-host1", peerIP: "10.0.0.1", asNumber: 64512 };
+    const inputs = await checked(raw);
+    let outs!: PeerOutputs;
+    await measure("check, a new peer (BgpPeer)", () => impl.check({}, raw));
+    await measure("check, a peer in state (BgpPeer)", () => impl.check({ name: "rpc-peer" }, raw));
+    await measure("create (BgpPeer)", async () => (outs = (await impl.create(inputs)).outs as PeerOutputs));
+    await measure("read (BgpPeer)", () => impl.read("rpc-peer", outs));
+    await measure("update (BgpPeer)", async () => (outs = (await impl.update("rpc-peer", outs, { ...inputs, asNumber: 64513 })).outs as PeerOutputs));
+    await measure("adopt, spec equal (BgpPeer)", () => impl.create({ ...inputs, asNumber: 64513, adopt: true }));
+    await measure("delete (BgpPeer)", () => impl.delete("rpc-peer", outs));
+    await kube.call("POST", `${CRD}/bgpfilters`, { apiVersion: "crd.projectcalico.org/v1", kind: "BGPFilter", metadata: { name: "f1" }, spec: {} });
+    const filtered = await checked({ ...raw, name: "rpc-filtered", filters: ["f1"] });
+    let fOuts!: PeerOutputs;
+    await measure("create, with a BGPFilter (BgpPeer)", async () => (fOuts = (await impl.create(filtered)).outs as PeerOutputs));
+    await impl.delete("rpc-filtered", fOuts);
+    const ctl = calicoctlForKube(kube.kubeconfig);
+    const doc = (asNumber: number) =>
+      stringify({
+        apiVersion: "projectcalico.org/v3",
+        kind: "BGPPeer",
+        metadata: { name: "rpc-peer" },
+        spec: { node: "rack1-host1", peerIP: "10.0.0.1", asNumber },
+      });
+    ctl.ok(["apply", "-f", "-"], doc(1));
+    ctl.ok(["delete", "bgppeer", "rpc-peer"]);
+    const ctlMeasure = async (label: string, args: string[], input?: string) => {
+      const s0 = await calicoRequests(kube);
+      ctl.ok(args, input);
+      const d = delta(s0, await calicoRequests(kube));
+      rows.push([label, "-", "-", `${d.total}: ${d.by || "none"}`]);
+    };
+    await ctlMeasure("calicoctl create", ["create", "-f", "-"], doc(64512));
+    await ctlMeasure("calicoctl get", ["get", "bgppeer", "rpc-peer", "-o", "yaml"]);
+    await ctlMeasure("calicoctl apply (update)", ["apply", "-f", "-"], doc(64513));
+    await ctlMeasure("calicoctl replace", ["replace", "-f", "-"], doc(64514));
+    await ctlMeasure("calicoctl delete", ["delete", "bgppeer", "rpc-peer"]);
+    ctl.cleanup();
+    parts.push(
+      `${markdownTable(rows)}\n\n"requests sent" counts every request of the provider, discovery (GET /apis, once per process, here spent by the warm-up) and GET /version (once per process, only for an ASN above 2^31-1) included. The API server's column counts only requests to crd.projectcalico.org (its apiserver_request_total metric): calicoctl's version check, EnsureInitialized (ClusterInformation, 3 Tier POSTs) and pre-delete GET show there.`,
+    );
+
+    // b. Latency against the same request sent raw over one keep-alive TLS connection.
+    const https = await import("node:https");
+    const agent = new https.Agent({ keepAlive: true, ca: fs.readFileSync(kube.caFile) });
+    const send = (method: string, p: string, body?: unknown) =>
+      new Promise<any>((resolve, reject) => {
+        const data = body === undefined ? undefined : JSON.stringify(body);
+        const req = https.request(
+          `${kube.server}${p}`,
+          {
+            method,
+            agent,
+            headers: {
+              Authorization: `Bearer ${kube.tokens.admin}`,
+              Accept: "application/json",
+              ...(data ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(data) } : {}),
+            },
+          },
+          (res) => {
+            let t = "";
+            res.on("data", (c) => (t += c));
+            res.on("end", () => resolve(JSON.parse(t)));
+          },
+        );
+        req.on("error", reject);
+        if (data) req.write(data);
+        req.end();
+      });
+    const ops = ["create", "read", "update", "delete"] as const;
+    const samples: Record<string, { ours: number[]; raw: number[] }> = Object.fromEntries(ops.map((o) => [o, { ours: [], raw: [] }]));
+    const time = async (fn: () => Promise<unknown>) => {
+      const t0 = process.hrtime.bigint();
+      await fn();
+      return Number(process.hrtime.bigint() - t0) / 1e6;
+    };
+    for (let i = 0; i < iterations; i++) {
+      const peer = await checked({ name: `lat-${i}`, node: "n", peerIP: "10.0.0.1", asNumber: 64512 });
+      const rawName = `raw-${i}`;
+      let o!: PeerOutputs;
+      let obj: any;
+      const pair: Record<(typeof ops)[number], [() => Promise<unknown>, () => Promise<unknown>]> = {
+        create: [
+          async () => (o = (await impl.create(peer)).outs as PeerOutputs),
+          async () =>
+            (obj = await send("POST", `${CRD}/bgppeers`, {
+              kind: "BGPPeer",
+              apiVersion: "crd.projectcalico.org/v1",
+              metadata: { name: rawName, annotations: { "projectcalico.org/metadata": '{"creationTimestamp":"2026-01-01T00:00:00Z"}' } },
+              spec: { node: "n", peerIP: "10.0.0.1", asNumber: 64512 },
+            })),
+        ],
+        read: [() => impl.read(o.name, o), () => send("GET", `${CRD}/bgppeers/${rawName}`)],
+        update: [
+          async () => (o = (await impl.update(o.name, o, { ...peer, asNumber: 64513 })).outs as PeerOutputs),
+          async () => (obj = await send("PUT", `${CRD}/bgppeers/${rawName}`, { ...obj, spec: { ...obj.spec, asNumber: 64513 } })),
+        ],
+        delete: [
+          () => impl.delete(o.name, o),
+          () =>
+            send("DELETE", `${CRD}/bgppeers/${rawName}`, {
+              kind: "DeleteOptions",
+              apiVersion: "crd.projectcalico.org/v1",
+              preconditions: { uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion },
+            }),
+        ],
+      };
+      for (const op of ops) {
+        const [ours, base] = pair[op];
+        if (i % 2 === 0) {
+          samples[op].ours.push(await time(ours));
+          samples[op].raw.push(await time(base));
+        } else {
+          samples[op].raw.push(await time(base));
+          samples[op].ours.push(await time(ours));
+        }
+      }
+    }
+    agent.destroy();
+    const lat = [["operation", "BgpPeer median ms", "raw request median ms", "ratio", "BgpPeer p95 ms", "raw p95 ms", "ratio"]];
+    for (const op of ops) {
+      const x = samples[op];
+      const [om, rm, o95, r95] = [quantile(x.ours, 0.5), quantile(x.raw, 0.5), quantile(x.ours, 0.95), quantile(x.raw, 0.95)];
+      lat.push([op, fmt(om, 3), fmt(rm, 3), `${fmt(om / rm)}x`, fmt(o95, 3), fmt(r95, 3), `${fmt(o95 / r95)}x`]);
+    }
+    parts.push(
+      `${markdownTable(lat)}\n\n${iterations} samples of each, interleaved (alternating order), against one API server; "raw" is the same HTTP request sent by hand over a keep-alive connection.`,
+    );
+    closeBackends();
+
+    // c. The rack fabric under the real CLI, and calicoctl apply of the same peers, in KDD mode.
+    const { proj, cleanup } = makeProject();
+    const env = { ...process.env, BENCH_PULUMI_ROOT: pulumiRoot, PULUMI_CONFIG_PASSPHRASE: "bench" };
+    const fleetRows = [["peers", "racks", "step", "RackPeers s", "ms/peer", "requests at the API server (Calico group)", "per peer"]];
+    const ctlRows = [["peers", "step", "calicoctl s", "requests (Calico group)", "per peer", "RackPeers s (same step)", "ratio"]];
+    try {
+      for (const size of sizes) {
+        const fabric = rackFabric(size);
+        const work = fs.mkdtempSync(path.join(os.tmpdir(), "bgppeer-kdd-racks-"));
+        const ours: Record<string, number> = {};
+        for (const op of ["up", "preview", "change", "refresh", "destroy"]) {
+          const s0 = await calicoRequests(kube);
+          const r = await step(op === "change" ? "up" : op, "racks", size, proj, work, op === "change" ? { ...env, BENCH_CHANGE: "1" } : env);
+          const d = delta(s0, await calicoRequests(kube));
+          ours[op] = r.ms;
+          const label = { preview: "preview (no-op)", change: "up, one field changed (40 peers)" }[op] ?? op;
+          fleetRows.push([
+            String(size),
+            String(fabric.length),
+            label,
+            fmt(r.ms / 1000),
+            fmt(r.ms / size),
+            `${d.total} (${d.by || "none"})`,
+            fmt(d.total / size, 3),
+          ]);
+        }
+        fs.rmSync(work, { recursive: true, force: true });
+        const docs = fabric.flatMap((rack) =>
+          rack.hosts.flatMap((host) =>
+            rack.tors.map((t) => ({
+              apiVersion: "projectcalico.org/v3",
+              kind: "BGPPeer",
+              metadata: { name: `${host}.${t.ip.replace(/\./g, "-")}` },
+              spec: { node: host, peerIP: t.ip, asNumber: t.asNumber },
+            })),
+          ),
+        );
+        const file = path.join(os.tmpdir(), `bgppeer-kdd-racks-${size}.yaml`);
+        fs.writeFileSync(file, docs.map((x) => `---\n${stringify(x)}`).join(""));
+        const kctl = calicoctlForKube(kube.kubeconfig, 3_600_000);
+        for (const [label, args, compare] of [
+          ["apply -f (create)", ["apply", "-f", file], "up"],
+          ["apply -f (unchanged)", ["apply", "-f", file], "preview"],
+          ["delete -f", ["delete", "-f", file], "destroy"],
+        ] as const) {
+          const s0 = await calicoRequests(kube);
+          const t0 = process.hrtime.bigint();
+          kctl.ok([...args]);
+          const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+          const d = delta(s0, await calicoRequests(kube));
+          ctlRows.push([
+            String(size),
+            label,
+            fmt(ms / 1000),
+            String(d.total),
+            fmt(d.total / size, 2),
+            fmt(ours[compare] / 1000),
+            `${fmt(ours[compare] / ms)}x`,
+          ]);
+        }
+        kctl.cleanup();
+        fs.rmSync(file, { force: true });
+        console.error(`kdd racks ${size}: done`);
+      }
+    } finally {
+      cleanup();
+    }
+    parts.push(`${markdownTable(fleetRows)}\n\ncalicoctl (KDD mode) on the same peers, one multi-document file:\n\n${markdownTable(ctlRows)}`);
+  } finally {
+    closeBackends();
+    process.env = saved;
+    await kube.stop();
+  }
+  return parts.join("\n\n");
+}
+
 async function main() {
   const { values } = parseArgs({
     options: {
       sizes: { type: "string", default: "100,1000,3000" },
       iterations: { type: "string", default: "300" },
-      only: { type: "string", default: "rpc,latency,fleet,racks,cli,check" },
+      only: { type: "string", default: "rpc,latency,fleet,racks,cli,check,kdd" },
       "engine-profiles": { type: "string" },
     },
   });
@@ -534,6 +781,7 @@ async function main() {
   if (only.has("check")) console.log(`## 7. check on the largest inputs (${iterations} runs each)\n\n${checkCost(iterations)}\n`);
   if (![...only].some((o) => o !== "check")) return;
   tools.ensureEtcd();
+  if (only.has("kdd")) tools.ensureKube();
   const pulumiBin: string = tools.ensurePulumi();
   process.env.CALICOCTL = tools.ensureCalicoctl();
   process.env.PATH = `${pulumiBin}${path.delimiter}${process.env.PATH}`;
@@ -557,6 +805,12 @@ async function main() {
     if (only.has("cli")) console.log(`## 9. calico-bgppeer get and import\n\n${await cliCost(etcd, 3000, 5)}\n`);
     if (only.has("racks"))
       console.log(`## 8. The same fabrics per rack (RackPeers, checkpoints on), and calicoctl apply\n\n${await racks(etcd, sizes, path.dirname(pulumiBin))}\n`);
+    if (only.has("kdd")) {
+      closeClient();
+      console.log(
+        `## 10. The Kubernetes API datastore (kube-apiserver ${tools.KUBERNETES_VERSION}, Calico v3.31 CRDs)\n\n${await kdd(sizes, Math.max(20, Math.floor(iterations / 3)), path.dirname(pulumiBin))}\n`,
+      );
+    }
   } finally {
     await etcd.stop();
   }
