@@ -134,7 +134,7 @@ export function owner(): string {
 }
 
 /** Stack config that holds key material, which Pulumi must keep encrypted. */
-const SECRET_CONFIG = ["calico:etcdPassword", "calico:etcdKey"];
+const SECRET_CONFIG = ["calico:etcdPassword", "calico:etcdKey", "calico:k8sAPIToken", "calico:kubeconfigInline"];
 let secretsChecked = false;
 
 /**

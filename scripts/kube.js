@@ -52,10 +52,10 @@ function request(server, ca, token, method, p, body) {
 
 /**
  * Starts etcd 3.5 and kube-apiserver, installs Calico's CRDs (all crd.projectcalico.org ones at
- * the pinned calico version), and returns the server, an admin kubeconfig, the users' tokens, a
+ * the pinned calico version; none with calicoCrds: false), and returns the server, an admin kubeconfig, the users' tokens, a
  * request helper and stop().
  */
-async function startKube({ dir } = {}) {
+async function startKube({ dir, calicoCrds = true } = {}) {
   const bins = tools.ensureKube();
   const root = dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "bgppeer-kube-"));
   const etcd = await spawnEtcd({ name: "kube", dataDir: path.join(root, "etcd"), binary: bins.etcd, extraArgs: ["--unsafe-no-fsync"] });
@@ -119,12 +119,12 @@ async function startKube({ dir } = {}) {
     }
     const call = (method, p, body, user = "admin") => request(server, ca, tokens[user], method, p, body);
     const { parse } = require("yaml");
-    for (const f of fs.readdirSync(bins.crds).sort()) {
+    for (const f of calicoCrds ? fs.readdirSync(bins.crds).sort() : []) {
       const crd = parse(fs.readFileSync(path.join(bins.crds, f), "utf8"));
       const r = await call("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
       if (r.status !== 201 && r.status !== 409) throw new Error(`installing ${f} failed: ${r.status} ${JSON.stringify(r.body)}`);
     }
-    for (const plural of ["bgppeers", "bgpfilters", "clusterinformations"]) {
+    for (const plural of calicoCrds ? ["bgppeers", "bgpfilters", "clusterinformations"] : []) {
       for (;;) {
         const r = await call("GET", `/apis/crd.projectcalico.org/v1/${plural}`);
         if (r.status === 200) break;

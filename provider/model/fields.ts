@@ -6,7 +6,7 @@
 // doc comments below. Free of dependencies, because the user's program loads it.
 
 /** Calico's int32 bounds (the Go type of numAllowedLocalASNumbers and of the CRD's integers). */
-const INT32_MAX = 2147483647;
+export const INT32_MAX = 2147483647;
 const INT32_MIN = -2147483648;
 
 /**

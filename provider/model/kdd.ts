@@ -1,5 +1,5 @@
 import { goJson, METADATA_ORDER } from "./codec";
-import { SPEC_FIELDS } from "./fields";
+import { INT32_MAX, SPEC_FIELDS } from "./fields";
 
 /**
  * How Calico keeps a v3 BGPPeer in the Kubernetes API datastore (KDD), as libcalico-go v3.31's
@@ -166,9 +166,6 @@ export function viewOfCR(cr: Json, group: ApiGroup): { value: string; resourceVe
   return { value, resourceVersion };
 }
 
-/** The largest value a CRD's `format: int32` admits where the apiserver enforces it. */
-export const INT32_MAX = 2147483647;
-
 /**
  * Kubernetes 1.36 enforces `format: int32` in CRD schemas (kubernetes/kubernetes#136582); before
  * it the format was stripped and 4-byte ASNs are stored as given. Calico's CRDs, through v3.32 and
@@ -178,7 +175,9 @@ export function enforcesInt32(major: number, minor: number): boolean {
   return major > 1 || (major === 1 && minor >= 36);
 }
 
-/** The ASN fields of `spec` (a v3 spec as encoded) above int32, with their values. */
+export { INT32_MAX };
+
+/** The ASN fields of `spec` (a v3 spec as encoded) above int32 (what a CRD's `format: int32` admits), with their values. */
 export function int32Overflows(spec: Json): [string, number][] {
   const out: [string, number][] = [];
   for (const f of ["asNumber", "localASNumber"]) {

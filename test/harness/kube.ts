@@ -4,7 +4,7 @@ import { countRequests, kubeRequests } from "../../provider/datastore/kube";
 
 // Shared with the demo, which is plain JS.
 const shared = require("../../../scripts/kube.js") as {
-  startKube(o?: { dir?: string }): Promise<TestKube>;
+  startKube(o?: { dir?: string; calicoCrds?: boolean }): Promise<TestKube>;
 };
 
 export interface KubeReply {
@@ -30,8 +30,8 @@ export interface TestKube {
 }
 
 /** Starts one; fails loudly when kube-apiserver or etcd 3.5 cannot be built or started. */
-export function startKube(): Promise<TestKube> {
-  return shared.startKube();
+export function startKube(o: { calicoCrds?: boolean } = {}): Promise<TestKube> {
+  return shared.startKube(o);
 }
 
 export const CRD = "/apis/crd.projectcalico.org/v1";
@@ -40,11 +40,11 @@ export const CRD = "/apis/crd.projectcalico.org/v1";
  * A real API server for the test file that calls this (at its top level), handed to the provider
  * in this process through DATASTORE_TYPE=kubernetes and KUBECONFIG; stopped after its tests.
  */
-export function kubeForProvider(): TestKube {
+export function kubeForProvider(o: { calicoCrds?: boolean } = {}): TestKube {
   const kube = {} as TestKube;
   const saved = { DATASTORE_TYPE: process.env.DATASTORE_TYPE, KUBECONFIG: process.env.KUBECONFIG };
   before(async () => {
-    Object.assign(kube, await startKube());
+    Object.assign(kube, await startKube(o));
     process.env.DATASTORE_TYPE = "kubernetes";
     process.env.KUBECONFIG = kube.kubeconfig;
   });
