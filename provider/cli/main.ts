@@ -17,7 +17,8 @@ import { listView, type PeerView, peerView, toJson, toTable, toYaml } from "./vi
  * (`import`, also from a Calico <= 2.6 etcdv2 datastore), and check and convert manifests with
  * BgpPeer's own rules. It connects as the provider does: calicoctl's environment variables, then
  * its config file (`--config`, CALICOCTL_CONFIG, /etc/calico/calicoctl.cfg). Exit codes follow
- * calicoctl: 0 on success, 1 on any failure, with the reason on stderr. It never writes to etcd.
+ * calicoctl: 0 on success, 1 on any failure, with the reason on stderr. It never writes to the
+ * datastore (etcd v3, or the Kubernetes API when the settings say datastoreType kubernetes).
  */
 
 /** The resource words calicoctl accepts for BGPPeer (resourcemgr/bgppeer.go), case-insensitively. */
@@ -85,7 +86,7 @@ async function read(sel: Selection): Promise<Read> {
   return { views, revision, problems, source: b.where };
 }
 
-/** The name, --node and --selector filters on peers that were not read from etcd v3. */
+/** The name, --node and --selector filters on peers that were not read from the datastore (v1 peers of etcdv2, manifests). */
 function select(views: PeerView[], names: string[], sel: Omit<Selection, "names">): PeerView[] {
   const selector = sel.selector === undefined ? undefined : parseOrFail(sel.selector);
   return views.filter(
@@ -131,7 +132,7 @@ function selectionOptions(cmd: Command): Command {
 
 export function program(out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Command {
   const p = new Command("calico-bgppeer")
-    .description("Calico BGP peers as code: list peers in Calico's etcd v3 datastore, and import them as BgpPeer declarations.")
+    .description("Calico BGP peers as code: list peers in Calico's etcd v3 or Kubernetes API datastore, and import them as BgpPeer declarations.")
     .version((require("../../../package.json") as { version: string }).version)
     .configureOutput({ writeOut: out, writeErr: err })
     .exitOverride();
