@@ -115,16 +115,65 @@ async function rpcsPerOp(etcd: TestEtcd): Promise<string> {
   return markdownTable(rows);
 }
 
-/** 2. Per-operation latency of the provider against a raw etcd3 transaction of the same kind, interleaved. */
-async function latency(etcd: TestEtcd, iterations: number): Promise<string> {
-  const raw = new Etcd3({ hosts: etcd.endpoint });
-  const ops = ["create", "read", "update", "delete"] as const;
-  const samples: Record<string, { ours: number[]; raw: number[] }> = Object.fromEntries(ops.map((o) => [o, { ours: [], raw: [] }]));
+const CRUD = ["create", "read", "update", "delete"] as const;
+type Crud = (typeof CRUD)[number];
+
+/**
+ * Each operation's time, BgpPeer's against a baseline doing the same in one raw request, sampled
+ * interleaved (the order alternates, so neither gets a systematic advantage): a table of medians
+ * and p95s. `pairs(i)` gives sample i's two functions per operation, run in CRUD order.
+ */
+async function sideBySide(
+  iterations: number,
+  base: string,
+  pairs: (i: number) => Promise<Record<Crud, [() => Promise<unknown>, () => Promise<unknown>]>>,
+): Promise<string> {
+  const samples: Record<string, { ours: number[]; raw: number[] }> = Object.fromEntries(CRUD.map((o) => [o, { ours: [], raw: [] }]));
   const time = async (fn: () => Promise<unknown>) => {
     const t0 = process.hrtime.bigint();
     await fn();
     return Number(process.hrtime.bigint() - t0) / 1e6;
   };
+  for (let i = 0; i < iterations; i++) {
+    const pair = await pairs(i);
+    for (const op of CRUD) {
+      const [ours, raw] = pair[op];
+      if (i % 2 === 0) {
+        samples[op].ours.push(await time(ours));
+        samples[op].raw.push(await time(raw));
+      } else {
+        samples[op].raw.push(await time(raw));
+        samples[op].ours.push(await time(ours));
+      }
+    }
+  }
+  const rows = [["operation", "BgpPeer median ms", `${base} median ms`, "ratio", "BgpPeer p95 ms", `${base} p95 ms`, "ratio"]];
+  for (const op of CRUD) {
+    const x = samples[op];
+    const [om, rm, o95, r95] = [quantile(x.ours, 0.5), quantile(x.raw, 0.5), quantile(x.ours, 0.95), quantile(x.raw, 0.95)];
+    rows.push([op, fmt(om, 3), fmt(rm, 3), `${fmt(om / rm)}x`, fmt(o95, 3), fmt(r95, 3), `${fmt(o95 / r95)}x`]);
+  }
+  return markdownTable(rows);
+}
+
+/** The rack fabric as calicoctl users would write it: one multi-document file of BGPPeers. */
+function fabricFile(fabric: ReturnType<typeof rackFabric>, file: string): void {
+  const docs = fabric.flatMap((rack) =>
+    rack.hosts.flatMap((host) =>
+      rack.tors.map((t) => ({
+        apiVersion: "projectcalico.org/v3",
+        kind: "BGPPeer",
+        metadata: { name: `${host}.${t.ip.replace(/\./g, "-")}` },
+        spec: { node: host, peerIP: t.ip, asNumber: t.asNumber },
+      })),
+    ),
+  );
+  fs.writeFileSync(file, docs.map((d) => `---\n${stringify(d)}`).join(""));
+}
+
+/** 2. Per-operation latency against a raw etcd3 transaction of the same kind, interleaved. */
+async function latency(etcd: TestEtcd, iterations: number): Promise<string> {
+  const raw = new Etcd3({ hosts: etcd.endpoint });
   const value = (name: string, asn: number) =>
     JSON.stringify({
       kind: "BGPPeer",
@@ -135,12 +184,12 @@ async function latency(etcd: TestEtcd, iterations: number): Promise<string> {
   // Warm both clients.
   await raw.get("/warm").exec();
   await impl.read("nothing", undefined);
-  for (let i = 0; i < iterations; i++) {
+  const table = await sideBySide(iterations, "raw etcd3", async (i) => {
     const inputs = await checked({ name: `lat-${i}`, node: "n", peerIP: "10.0.0.1", asNumber: 64512 });
     const key = peerKey(`raw-${i}`);
     let outs!: PeerOutputs;
     let rev = "";
-    const pair: Record<(typeof ops)[number], [() => Promise<unknown>, () => Promise<unknown>]> = {
+    return {
       create: [
         async () => (outs = (await impl.create(inputs)).outs as PeerOutputs),
         async () =>
@@ -166,26 +215,9 @@ async function latency(etcd: TestEtcd, iterations: number): Promise<string> {
       ],
       delete: [() => impl.delete(outs.name, outs), () => raw.if(key, "Mod", "==", rev).then(raw.delete().key(key)).else(raw.get(key)).commit()],
     };
-    for (const op of ops) {
-      const [ours, base] = pair[op];
-      // Alternate which goes first so neither gets a systematic advantage.
-      if (i % 2 === 0) {
-        samples[op].ours.push(await time(ours));
-        samples[op].raw.push(await time(base));
-      } else {
-        samples[op].raw.push(await time(base));
-        samples[op].ours.push(await time(ours));
-      }
-    }
-  }
+  });
   raw.close();
-  const rows = [["operation", "BgpPeer median ms", "raw etcd3 median ms", "ratio", "BgpPeer p95 ms", "raw etcd3 p95 ms", "ratio"]];
-  for (const op of ops) {
-    const s = samples[op];
-    const [om, rm, op95, rp95] = [quantile(s.ours, 0.5), quantile(s.raw, 0.5), quantile(s.ours, 0.95), quantile(s.raw, 0.95)];
-    rows.push([op, fmt(om, 3), fmt(rm, 3), `${fmt(om / rm)}x`, fmt(op95, 3), fmt(rp95, 3), `${fmt(op95 / rp95)}x`]);
-  }
-  return `${markdownTable(rows)}\n\n${iterations} samples of each, interleaved (alternating order), on one etcd.`;
+  return `${table}\n\n${iterations} samples of each, interleaved (alternating order), on one etcd.`;
 }
 
 type Role = "engine" | "program" | "provider";
@@ -385,18 +417,8 @@ async function racks(etcd: TestEtcd, sizes: number[], pulumiRoot: string): Promi
       fs.rmSync(work, { recursive: true, force: true });
 
       // What a user would otherwise run: calicoctl apply of the same peers, one file.
-      const docs = fabric.flatMap((rack) =>
-        rack.hosts.flatMap((host) =>
-          rack.tors.map((t) => ({
-            apiVersion: "projectcalico.org/v3",
-            kind: "BGPPeer",
-            metadata: { name: `${host}.${t.ip.replace(/\./g, "-")}` },
-            spec: { node: host, peerIP: t.ip, asNumber: t.asNumber },
-          })),
-        ),
-      );
       const file = path.join(os.tmpdir(), `bgppeer-racks-${size}.yaml`);
-      fs.writeFileSync(file, docs.map((d) => `---\n${stringify(d)}`).join(""));
+      fabricFile(fabric, file);
       const ctl = calicoctlFor(etcd.endpoint, 3_600_000);
       for (const [label, args, compare] of [
         ["apply -f (create)", ["apply", "-f", file], "up"],
@@ -629,19 +651,12 @@ async function kdd(sizes: number[], iterations: number, pulumiRoot: string): Pro
         if (data) req.write(data);
         req.end();
       });
-    const ops = ["create", "read", "update", "delete"] as const;
-    const samples: Record<string, { ours: number[]; raw: number[] }> = Object.fromEntries(ops.map((o) => [o, { ours: [], raw: [] }]));
-    const time = async (fn: () => Promise<unknown>) => {
-      const t0 = process.hrtime.bigint();
-      await fn();
-      return Number(process.hrtime.bigint() - t0) / 1e6;
-    };
-    for (let i = 0; i < iterations; i++) {
+    const lat = await sideBySide(iterations, "raw request", async (i) => {
       const peer = await checked({ name: `lat-${i}`, node: "n", peerIP: "10.0.0.1", asNumber: 64512 });
       const rawName = `raw-${i}`;
       let o!: PeerOutputs;
       let obj: any;
-      const pair: Record<(typeof ops)[number], [() => Promise<unknown>, () => Promise<unknown>]> = {
+      return {
         create: [
           async () => (o = (await impl.create(peer)).outs as PeerOutputs),
           async () =>
@@ -667,26 +682,10 @@ async function kdd(sizes: number[], iterations: number, pulumiRoot: string): Pro
             }),
         ],
       };
-      for (const op of ops) {
-        const [ours, base] = pair[op];
-        if (i % 2 === 0) {
-          samples[op].ours.push(await time(ours));
-          samples[op].raw.push(await time(base));
-        } else {
-          samples[op].raw.push(await time(base));
-          samples[op].ours.push(await time(ours));
-        }
-      }
-    }
+    });
     agent.destroy();
-    const lat = [["operation", "BgpPeer median ms", "raw request median ms", "ratio", "BgpPeer p95 ms", "raw p95 ms", "ratio"]];
-    for (const op of ops) {
-      const x = samples[op];
-      const [om, rm, o95, r95] = [quantile(x.ours, 0.5), quantile(x.raw, 0.5), quantile(x.ours, 0.95), quantile(x.raw, 0.95)];
-      lat.push([op, fmt(om, 3), fmt(rm, 3), `${fmt(om / rm)}x`, fmt(o95, 3), fmt(r95, 3), `${fmt(o95 / r95)}x`]);
-    }
     parts.push(
-      `${markdownTable(lat)}\n\n${iterations} samples of each, interleaved (alternating order), against one API server; "raw" is the same HTTP request sent by hand over a keep-alive connection.`,
+      `${lat}\n\n${iterations} samples of each, interleaved (alternating order), against one API server; "raw" is the same HTTP request sent by hand over a keep-alive connection.`,
     );
     closeBackends();
 
@@ -717,18 +716,8 @@ async function kdd(sizes: number[], iterations: number, pulumiRoot: string): Pro
           ]);
         }
         fs.rmSync(work, { recursive: true, force: true });
-        const docs = fabric.flatMap((rack) =>
-          rack.hosts.flatMap((host) =>
-            rack.tors.map((t) => ({
-              apiVersion: "projectcalico.org/v3",
-              kind: "BGPPeer",
-              metadata: { name: `${host}.${t.ip.replace(/\./g, "-")}` },
-              spec: { node: host, peerIP: t.ip, asNumber: t.asNumber },
-            })),
-          ),
-        );
         const file = path.join(os.tmpdir(), `bgppeer-kdd-racks-${size}.yaml`);
-        fs.writeFileSync(file, docs.map((x) => `---\n${stringify(x)}`).join(""));
+        fabricFile(fabric, file);
         const kctl = calicoctlForKube(kube.kubeconfig, 3_600_000);
         for (const [label, args, compare] of [
           ["apply -f (create)", ["apply", "-f", file], "up"],

@@ -43,8 +43,22 @@ export function setStackConfig(values: Record<string, string> | undefined): void
   stackConfig = values;
 }
 
+// What the settings depend on besides stack config: calicoctl's variables, the kubeconfig's and the
+// home directory (for ~/.kube/config and an in-cluster service account).
+const SETTINGS_ENV = /^(CALICO|DATASTORE_TYPE$|ETCD_|KUBECONFIG$|K8S|KUBERNETES_SERVICE_|HOME$)/;
+let resolved: { key: string; d: Datastore } | undefined;
+
+/**
+ * The settings, resolved once per provider process and configuration: a kubeconfig is a file to
+ * read and parse, which would otherwise cost every request a few hundred microseconds.
+ */
 function datastore(): Datastore {
-  return resolveDatastore({ stack: stackConfig ? (k) => stackConfig![k] : undefined });
+  const env = Object.entries(process.env)
+    .filter(([k]) => SETTINGS_ENV.test(k))
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+  const key = JSON.stringify([stackConfig ?? null, env]);
+  if (resolved?.key !== key) resolved = { key, d: resolveDatastore({ stack: stackConfig ? (k) => stackConfig![k] : undefined }) };
+  return resolved.d;
 }
 
 /** "etcd" or "the Kubernetes datastore", for messages. */
@@ -501,7 +515,7 @@ export async function deleteObject(props: PeerOutputs & { __owner?: string }): P
     if (taken) throw new ConflictError(taken);
     if (current.uid !== props.uid) {
       throw new ConflictError(
-        `BGPPeer "${name}" in ${storeName()} is a different object from the one this stack created (uid ${current.uid ?? "none"} there, ${props.uid} in state): it was deleted and re-created outside Pulumi, so it was not deleted. Run \`pulumi refresh\` to take the new object into state, or delete it with calicoctl.`,
+        `BGPPeer "${name}" in ${storeName()} is a different object from the one this stack created (uid ${current.uid ?? "none"} in ${storeName()}, ${props.uid} in state): it was deleted and re-created outside Pulumi, so it was not deleted. Run \`pulumi refresh\` to take the new object into state, or delete it with calicoctl.`,
       );
     }
     rev = res.current.modRevision;

@@ -297,10 +297,16 @@ class KubeBackend implements Backend {
     return { ok: false, current: await this.getPeer(name), missingFilters };
   }
 
-  async createPeer(name: string, value: string, filters: string[]): Promise<WriteResult> {
+  /** Before a write: what the API server would reject (refused), and BGPFilters that do not exist (the write's result). */
+  private async precheck(name: string, value: string, filters: string[]): Promise<WriteResult | undefined> {
     await this.refuseUnstorable(name, value);
     const missing = await this.missingFilters(filters);
-    if (missing.length) return this.current(name, missing);
+    return missing.length ? this.current(name, missing) : undefined;
+  }
+
+  async createPeer(name: string, value: string, filters: string[]): Promise<WriteResult> {
+    const refused = await this.precheck(name, value, filters);
+    if (refused) return refused;
     const group = await this.apiGroup();
     const r = await this.call("create", "POST", await this.path("bgppeers"), crBody(value, group), [409]);
     if (r.status === 409) return this.current(name);
@@ -309,9 +315,8 @@ class KubeBackend implements Backend {
   }
 
   async updatePeer(name: string, value: string, rev: string, filters: string[]): Promise<WriteResult> {
-    await this.refuseUnstorable(name, value);
-    const missing = await this.missingFilters(filters);
-    if (missing.length) return this.current(name, missing);
+    const refused = await this.precheck(name, value, filters);
+    if (refused) return refused;
     const group = await this.apiGroup();
     const r = await this.call("update", "PUT", await this.path("bgppeers", name), crBody(value, group, rev), [404, 409, 422]);
     if (r.status === 404 || r.status === 409) return this.current(name);
@@ -379,13 +384,17 @@ export function sameButUid(value: string, kv: StoredKV): boolean {
   return strip(a) === strip(b);
 }
 
-let cached: { fingerprint: string; backend: KubeBackend } | undefined;
+let cached: { settings: KubeSettings; fingerprint: string; backend: KubeBackend } | undefined;
 
 export function kubeBackend(s: KubeSettings): Backend {
+  if (cached?.settings === s) return cached.backend;
   const fingerprint = JSON.stringify({ ...s, ca: s.ca?.toString("base64"), cert: s.cert?.toString("base64"), key: s.key?.toString("base64") });
-  if (cached && cached.fingerprint === fingerprint) return cached.backend;
+  if (cached && cached.fingerprint === fingerprint) {
+    cached.settings = s;
+    return cached.backend;
+  }
   cached?.backend.close();
-  cached = { fingerprint, backend: new KubeBackend(s) };
+  cached = { settings: s, fingerprint, backend: new KubeBackend(s) };
   return cached.backend;
 }
 

@@ -47,7 +47,8 @@ export interface StoredPeer {
   raw: Json;
 }
 
-function orderKeys(o: Json, order: readonly string[]): Json {
+/** `o` with the keys of `order` first, in that order, then the rest; undefined values dropped. */
+export function orderKeys(o: Json, order: readonly string[]): Json {
   const out: Json = {};
   for (const k of order) if (o[k] !== undefined) out[k] = o[k];
   for (const k of Object.keys(o)) if (!(k in out) && o[k] !== undefined) out[k] = o[k];
@@ -68,9 +69,9 @@ export function goJson(value: unknown): string {
   return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
-/** Go's json.Marshal writes map keys sorted by their bytes. */
-function sortedMap(m: Record<string, string> | undefined): Record<string, string> | undefined {
-  if (!m || Object.keys(m).length === 0) return undefined;
+/** Go's json.Marshal writes map keys sorted by their bytes; undefined for an empty map, which omitempty drops. */
+export function sortedMap(m: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (!m || typeof m !== "object" || Object.keys(m).length === 0) return undefined;
   const keys = Object.keys(m).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   return Object.fromEntries(keys.map((k) => [k, m[k]]));
 }

@@ -1,5 +1,5 @@
-import { goJson, METADATA_ORDER } from "./codec";
-import { INT32_MAX, SPEC_FIELDS } from "./fields";
+import { encodeSpec, goJson, sortedMap as goMap, METADATA_ORDER, orderKeys as ordered } from "./codec";
+import { INT32_MAX, type PeerSpec } from "./fields";
 
 /**
  * How Calico keeps a v3 BGPPeer in the Kubernetes API datastore (KDD), as libcalico-go v3.31's
@@ -47,18 +47,8 @@ function isObject(v: unknown): v is Json {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function ordered(o: Json, order: readonly string[]): Json {
-  const out: Json = {};
-  for (const k of order) if (o[k] !== undefined) out[k] = o[k];
-  for (const k of Object.keys(o)) if (!(k in out) && o[k] !== undefined) out[k] = o[k];
-  return out;
-}
-
-/** Go's map order (sorted by bytes); undefined for an empty map, which omitempty drops. */
 function sortedMap(m: unknown): Record<string, string> | undefined {
-  if (!isObject(m)) return undefined;
-  const keys = Object.keys(m).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-  return keys.length ? Object.fromEntries(keys.map((k) => [k, m[k] as string])) : undefined;
+  return isObject(m) ? goMap(m as Record<string, string>) : undefined;
 }
 
 function filtered(m: unknown, keep: (k: string) => boolean): Record<string, string> | undefined {
@@ -67,15 +57,12 @@ function filtered(m: unknown, keep: (k: string) => boolean): Record<string, stri
 }
 
 /**
- * The spec in Go field order: the apiserver hands custom resources back with their keys sorted,
- * and the v3 view must be the bytes Calico's own encoder would give.
+ * The spec in Go field order (codec's encodeSpec, unknown fields kept after the known ones): the
+ * apiserver hands custom resources back with their keys sorted, and the v3 view must be the bytes
+ * Calico's own encoder would give.
  */
 function goSpec(spec: unknown): Json {
-  if (!isObject(spec)) return {};
-  const out = ordered(spec, SPEC_FIELDS as readonly string[]);
-  const pw = out.password;
-  if (isObject(pw) && isObject(pw.secretKeyRef)) out.password = { ...pw, secretKeyRef: ordered(pw.secretKeyRef, ["name", "key", "optional"]) };
-  return out;
+  return isObject(spec) ? encodeSpec(spec as PeerSpec, spec) : {};
 }
 
 /** Metadata the CR carries for the apiserver that is not part of the v3 object Calico shows. */

@@ -7,7 +7,7 @@ import { OWNER_ANNOTATION } from "../../provider/model/keys";
 import { type Calicoctl, calicoctlFor } from "../harness/calicoctl";
 import { startEtcd, type TestEtcd } from "../harness/etcd";
 import { type LocalStack, localStack } from "../harness/pulumi";
-import { DOCS, nameOf, OURS } from "./peers";
+import { asInput, DOCS, FILTERS, nameOf, OURS } from "./peers";
 
 /**
  * Round trips with the real calicoctl (v3.31, built by scripts/tools.js) on one etcd: peers that
@@ -37,23 +37,12 @@ async function outputs(resource: string): Promise<any> {
   const st = await ls.stack.exportStack();
   return st.deployment.resources.find((r: any) => r.urn.endsWith(`::${resource}`))?.outputs;
 }
-/** A calicoctl document for a peer as `get -o yaml` shows it, without what the datastore assigns. */
-function asInput(doc: any, name = doc.metadata.name): string {
-  const { uid, resourceVersion, creationTimestamp, ...meta } = doc.metadata;
-  return stringify({ ...doc, metadata: { ...meta, name } });
-}
 
 before(async () => {
   etcd = await startEtcd();
   ctl = calicoctlFor(etcd.endpoint);
   ls = await localStack("interop", program, { ETCD_ENDPOINTS: etcd.endpoint });
-  const filter = (name: string) => ({
-    apiVersion: "projectcalico.org/v3",
-    kind: "BGPFilter",
-    metadata: { name },
-    spec: { exportV4: [{ action: "Reject", matchOperator: "In", cidr: "10.0.0.0/8" }] },
-  });
-  ctl.ok(["create", "-f", "-"], [filter("f1"), filter("f2")].map((d) => stringify(d)).join("---\n"));
+  ctl.ok(["create", "-f", "-"], FILTERS);
 });
 after(async () => {
   await etcd?.stop();

@@ -9,7 +9,7 @@ import { OWNER_ANNOTATION } from "../../provider/model/keys";
 import { type Calicoctl, calicoctlForKube } from "../harness/calicoctl";
 import { CRD, startKube, type TestKube } from "../harness/kube";
 import { type LocalStack, localStack, ROOT } from "../harness/pulumi";
-import { DOCS, nameOf, OURS } from "./peers";
+import { asInput, DOCS, FILTERS, nameOf, OURS } from "./peers";
 
 /**
  * The Kubernetes datastore end to end: the real Pulumi CLI (Automation API, local backend) and the
@@ -40,10 +40,6 @@ async function outputs(resource: string): Promise<any> {
   const st = await ls.stack.exportStack();
   return st.deployment.resources.find((r: any) => r.urn.endsWith(`::${resource}`))?.outputs;
 }
-function asInput(doc: any, name = doc.metadata.name): string {
-  const { uid, resourceVersion, creationTimestamp, ...meta } = doc.metadata;
-  return stringify({ ...doc, metadata: { ...meta, name } });
-}
 /** calico-bgppeer (this package's CLI) with calicoctl's config file. */
 function ours(args: string[]): string {
   const r = spawnSync(process.execPath, [path.join(ROOT, "dist/provider/cli/main.js"), ...args], {
@@ -62,13 +58,7 @@ before(async () => {
     `apiVersion: projectcalico.org/v3\nkind: CalicoAPIConfig\nmetadata: {}\nspec:\n  datastoreType: kubernetes\n  kubeconfig: ${kube.kubeconfig}\n`,
   );
   ls = await localStack("kdd", program, { DATASTORE_TYPE: "kubernetes", KUBECONFIG: kube.kubeconfig, ETCD_ENDPOINTS: "" });
-  const filter = (name: string) => ({
-    apiVersion: "projectcalico.org/v3",
-    kind: "BGPFilter",
-    metadata: { name },
-    spec: { exportV4: [{ action: "Reject", matchOperator: "In", cidr: "10.0.0.0/8" }] },
-  });
-  ctl.ok(["create", "-f", "-"], [filter("f1"), filter("f2")].map((d) => stringify(d)).join("---\n"));
+  ctl.ok(["create", "-f", "-"], FILTERS);
 });
 after(async () => {
   await kube?.stop();

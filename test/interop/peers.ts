@@ -1,3 +1,4 @@
+import { stringify } from "yaml";
 import type { BgpPeerArgs } from "../../provider";
 
 /** Peers of every kind through BgpPeer: resource name → args. Names in etcd are given where the seed model would derive one. */
@@ -73,3 +74,21 @@ export const DOCS = [
   { metadata: { name: "cc-keep" }, spec: { peerIP: "10.32.0.1", asNumber: 65032, keepOriginalNextHop: true } },
   { metadata: { name: "cc-local" }, spec: { localWorkloadSelector: "app=='speaker'", asNumber: 65033 } },
 ].map((d) => ({ apiVersion: "projectcalico.org/v3", kind: "BGPPeer", ...d }));
+
+/** The BGPFilters f1 and f2 that peers of OURS and DOCS name, as one calicoctl manifest. */
+export const FILTERS = ["f1", "f2"]
+  .map((name) =>
+    stringify({
+      apiVersion: "projectcalico.org/v3",
+      kind: "BGPFilter",
+      metadata: { name },
+      spec: { exportV4: [{ action: "Reject", matchOperator: "In", cidr: "10.0.0.0/8" }] },
+    }),
+  )
+  .join("---\n");
+
+/** A calicoctl document for a peer as `get -o yaml` shows it, without what the datastore assigns, under `name`. */
+export function asInput(doc: any, name = doc.metadata.name): string {
+  const { uid, resourceVersion, creationTimestamp, ...meta } = doc.metadata;
+  return stringify({ ...doc, metadata: { ...meta, name } });
+}
