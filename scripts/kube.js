@@ -55,8 +55,8 @@ function request(server, ca, token, method, p, body) {
  * the pinned calico version; none with calicoCrds: false), and returns the server, an admin kubeconfig, the users' tokens, a
  * request helper and stop().
  */
-async function startKube({ dir, calicoCrds = true } = {}) {
-  const bins = tools.ensureKube();
+async function startKube({ dir, calicoCrds = true, kubernetes } = {}) {
+  const bins = tools.ensureKube(kubernetes);
   const root = dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "bgppeer-kube-"));
   const etcd = await spawnEtcd({ name: "kube", dataDir: path.join(root, "etcd"), binary: bins.etcd, extraArgs: ["--unsafe-no-fsync"] });
   const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });

@@ -24,6 +24,8 @@ const CALICO_MODULE = "github.com/projectcalico/calico@v0.0.0-20251021213802-b1f
 // The Kubernetes API server for the Kubernetes-datastore tests and demo: 1.34, the newest minor
 // whose CRD validation still ignores `format: int32` (1.36 enforces it on asNumber; see README).
 const KUBERNETES_VERSION = "v1.34.2";
+// And 1.36, built only for the test of that rule (tools/kube-apiserver-1.36).
+const KUBE_BUILDS = { [KUBERNETES_VERSION]: "tools/kube-apiserver", "v1.36.3": "tools/kube-apiserver-1.36" };
 // Its etcd is tools/etcd's (v3.5.35): kube-apiserver 1.34 wants 3.5.24 or newer, and Debian's etcd-server is 3.4.
 
 class ToolError extends Error {}
@@ -147,18 +149,20 @@ function ensureCalicoctl() {
  * kube-apiserver (k8s.io/kubernetes with its staging modules replaced, tools/kube-apiserver),
  * etcd 3.5 (tools/etcd), and Calico's CRDs from the calico module calicoctl is built from.
  */
-function ensureKube() {
-  const dir = path.join(CACHE, `kube-${KUBERNETES_VERSION}-${sumOf("tools/kube-apiserver")}-${sumOf("tools/etcd")}`);
+function ensureKube(version = KUBERNETES_VERSION) {
+  const moduleDir = KUBE_BUILDS[version];
+  if (!moduleDir) throw new ToolError(`no kube-apiserver build for ${version}: ${Object.keys(KUBE_BUILDS).join(", ")}`);
+  const dir = path.join(CACHE, `kube-${version}-${sumOf(moduleDir)}-${sumOf("tools/etcd")}`);
   const apiserver = path.join(dir, "bin", "kube-apiserver");
   const etcd = path.join(dir, "bin", "etcd");
   const crds = path.join(dir, `calico-crds-${CALICO_VERSION}`);
   fs.mkdirSync(path.join(dir, "bin"), { recursive: true });
   if (!fs.existsSync(apiserver)) {
-    const [major, minor] = KUBERNETES_VERSION.slice(1).split(".");
+    const [major, minor] = version.slice(1).split(".");
     const v = (pkg) =>
-      `-X ${pkg}.gitVersion=${KUBERNETES_VERSION} -X ${pkg}.gitMajor=${major} -X ${pkg}.gitMinor=${minor} -X ${pkg}.gitTreeState=clean -X ${pkg}.buildDate=1970-01-01T00:00:00Z`;
+      `-X ${pkg}.gitVersion=${version} -X ${pkg}.gitMajor=${major} -X ${pkg}.gitMinor=${minor} -X ${pkg}.gitTreeState=clean -X ${pkg}.buildDate=1970-01-01T00:00:00Z`;
     goBuild(
-      "tools/kube-apiserver",
+      moduleDir,
       "k8s.io/kubernetes/cmd/kube-apiserver",
       `${apiserver}.tmp`,
       `-s -w ${v("k8s.io/component-base/version")} ${v("k8s.io/client-go/pkg/version")}`,
@@ -181,7 +185,7 @@ function ensureKube() {
     for (const f of fs.readdirSync(src)) if (f.startsWith("crd.projectcalico.org_")) fs.copyFileSync(path.join(src, f), path.join(`${crds}.tmp`, f));
     fs.renameSync(`${crds}.tmp`, crds);
   }
-  return { apiserver, etcd, crds, version: KUBERNETES_VERSION };
+  return { apiserver, etcd, crds, version };
 }
 
 /** etcd (Debian's etcd-server). Installed with apt-get when we are root; otherwise we say how. */
@@ -213,6 +217,7 @@ module.exports = {
   LANGUAGE_HOST_VERSION,
   CALICO_VERSION,
   KUBERNETES_VERSION,
+  KUBE_BUILDS,
 };
 
 if (require.main === module) {
@@ -223,8 +228,10 @@ if (require.main === module) {
     if (all || which.includes("pulumi")) console.log(`pulumi: ${path.join(ensurePulumi(), "pulumi")}`);
     if (all || which.includes("calicoctl")) console.log(`calicoctl: ${ensureCalicoctl()}`);
     if (all || which.includes("kube")) {
-      const k = ensureKube();
-      console.log(`kube-apiserver: ${k.apiserver}\netcd 3.5: ${k.etcd}\ncalico CRDs: ${k.crds}`);
+      for (const version of Object.keys(KUBE_BUILDS)) {
+        const k = ensureKube(version);
+        console.log(`kube-apiserver ${version}: ${k.apiserver}\netcd 3.5: ${k.etcd}\ncalico CRDs: ${k.crds}`);
+      }
     }
   } catch (e) {
     console.error(`error: ${e.message}`);

@@ -4,7 +4,7 @@ import { countRequests, kubeRequests } from "../../provider/datastore/kube";
 
 // Shared with the demo, which is plain JS.
 const shared = require("../../../scripts/kube.js") as {
-  startKube(o?: { dir?: string; calicoCrds?: boolean }): Promise<TestKube>;
+  startKube(o?: { dir?: string; calicoCrds?: boolean; kubernetes?: string }): Promise<TestKube>;
 };
 
 export interface KubeReply {
@@ -30,7 +30,8 @@ export interface TestKube {
 }
 
 /** Starts one; fails loudly when kube-apiserver or etcd 3.5 cannot be built or started. */
-export function startKube(o: { calicoCrds?: boolean } = {}): Promise<TestKube> {
+/** `kubernetes`: a version scripts/tools.js builds (KUBE_BUILDS); its default otherwise. */
+export function startKube(o: { calicoCrds?: boolean; kubernetes?: string } = {}): Promise<TestKube> {
   return shared.startKube(o);
 }
 
@@ -40,7 +41,7 @@ export const CRD = "/apis/crd.projectcalico.org/v1";
  * A real API server for the test file that calls this (at its top level), handed to the provider
  * in this process through DATASTORE_TYPE=kubernetes and KUBECONFIG; stopped after its tests.
  */
-export function kubeForProvider(o: { calicoCrds?: boolean } = {}): TestKube {
+export function kubeForProvider(o: { calicoCrds?: boolean; kubernetes?: string } = {}): TestKube {
   const kube = {} as TestKube;
   const saved = { DATASTORE_TYPE: process.env.DATASTORE_TYPE, KUBECONFIG: process.env.KUBECONFIG };
   before(async () => {
