@@ -15,7 +15,17 @@ const tools = require("./tools");
 /** Users the token file defines: an admin (system:masters) and users with no rights until a test binds a role. */
 const USERS = ["admin", "bgp-writer", "bgp-reader", "nobody"];
 
-function request(server, ca, token, method, p, body) {
+/** One request; a keep-alive connection the server closed while idle is retried once on a new one. */
+async function request(server, ca, token, method, p, body) {
+  try {
+    return await attempt(server, ca, token, method, p, body);
+  } catch (e) {
+    if (!e.reusedSocket || (e.code !== "ECONNRESET" && e.code !== "EPIPE")) throw e;
+    return attempt(server, ca, token, method, p, body);
+  }
+}
+
+function attempt(server, ca, token, method, p, body) {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : JSON.stringify(body);
     const req = https.request(
@@ -43,7 +53,7 @@ function request(server, ca, token, method, p, body) {
         });
       },
     );
-    req.on("error", reject);
+    req.on("error", (e) => reject(Object.assign(e, { reusedSocket: req.reusedSocket })));
     req.setTimeout(10_000, () => req.destroy(new Error(`${method} ${p} timed out`)));
     if (data) req.write(data);
     req.end();

@@ -83,7 +83,24 @@ class KubeApi {
     return undefined;
   }
 
-  request(method: string, path: string, body?: string): Promise<Reply> {
+  /**
+   * One request. A keep-alive connection the server closed while it sat idle (the API server drops
+   * idle ones after a while, and a provider process can wait minutes between two operations) fails
+   * at reuse with ECONNRESET or EPIPE before anything reached the server: that attempt is repeated
+   * once, on a new connection. Every request here is safe to repeat anyway: a POST meets 409, a PUT
+   * or DELETE its resourceVersion precondition, and the caller reads back what it finds.
+   */
+  async request(method: string, path: string, body?: string): Promise<Reply> {
+    try {
+      return await this.attempt(method, path, body);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException & { reusedSocket?: boolean };
+      if (!err.reusedSocket || (err.code !== "ECONNRESET" && err.code !== "EPIPE")) throw e;
+      return this.attempt(method, path, body);
+    }
+  }
+
+  private attempt(method: string, path: string, body?: string): Promise<Reply> {
     const resource = path.replace(/^\/apis\/[^/]+\/[^/]+\//, "").split(/[/?]/)[0] || path;
     const label = `${method} ${resource}`;
     kubeRequests.set(label, (kubeRequests.get(label) ?? 0) + 1);
@@ -113,7 +130,7 @@ class KubeApi {
         });
       });
       req.on("timeout", () => req.destroy(Object.assign(new Error(`timed out after ${this.s.timeoutMs} ms`), { code: "ETIMEDOUT" })));
-      req.on("error", reject);
+      req.on("error", (e) => reject(Object.assign(e, { reusedSocket: req.reusedSocket })));
       if (body !== undefined) req.write(body);
       req.end();
     });
@@ -186,15 +203,11 @@ class KubeBackend implements Backend {
         `${op} failed: ${this.where} denied it (403 Forbidden): ${msg}. BgpPeer needs get, list, create, update and delete on bgppeers, and get and list on bgpfilters, in the API group crd.projectcalico.org (projectcalico.org for native v3 CRDs); see the README's ClusterRole.`,
       );
     }
-    if (r.status === 404 && !(r.body.details as Json | undefined)?.name && /bgppeers|bgpfilters/.test(path)) {
+    // A 404 that names no object: the resource type itself is not served.
+    const served = /^\/apis\/([^/]+\/[^/]+)\/(bgppeers|bgpfilters)\b/.exec(path);
+    if (r.status === 404 && served && !(r.body.details as Json | undefined)?.name) {
       throw new DatastoreError(
-        `${op} failed: ${this.where} does not serve ${path
-          .split("?")[0]
-          .replace(/\/[^/]*$/, "")
-          .replace(
-            /\/bgp(peers|filters)$/,
-            "",
-          )}/${path.includes("bgpfilters") ? "bgpfilters" : "bgppeers"}: Calico's CRDs are not installed there (or calicoAPIGroup names a group the cluster does not serve).`,
+        `${op} failed: ${this.where} does not serve ${served[2]} in ${served[1]}: Calico's CRDs are not installed there, or calicoAPIGroup names a group the cluster does not serve.`,
       );
     }
     if (r.status === 422) throw new InvalidInputError(`${op} failed: ${this.where} rejected the object: ${msg}. Nothing was written.`);

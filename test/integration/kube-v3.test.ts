@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { provider } from "../../provider";
-import { ConflictError } from "../../provider/datastore/errors";
+import { ConflictError, DatastoreError } from "../../provider/datastore/errors";
 import { kubeForProvider, requestsDuring } from "../harness/kube";
 
 /**
@@ -165,5 +165,21 @@ describe("native projectcalico.org/v3 CRDs", () => {
     assert.equal(adopted.outs.uid, r.body.metadata.uid);
     assert.equal(adopted.outs.keepaliveTime, "30s");
     assert.equal(adopted.outs.preserved, undefined);
+  });
+
+  it("a group the cluster does not serve (calicoAPIGroup crd.projectcalico.org/v1 here) is a clear error", async () => {
+    process.env.CALICO_API_GROUP = "crd.projectcalico.org/v1";
+    try {
+      await assert.rejects(
+        provider.read!("v3-peer", { name: "v3-peer" } as any),
+        (e: Error) =>
+          e instanceof DatastoreError &&
+          /does not serve bgppeers in crd\.projectcalico\.org\/v1: Calico's CRDs are not installed there, or calicoAPIGroup names a group the cluster does not serve/.test(
+            e.message,
+          ),
+      );
+    } finally {
+      delete process.env.CALICO_API_GROUP;
+    }
   });
 });
