@@ -191,6 +191,13 @@ class KubeBackend implements Backend {
       const err = e as NodeJS.ErrnoException;
       throw new UnreachableError(`${op} failed: cannot reach ${this.where}: ${err.code ? `${err.code}: ` : ""}${err.message}`);
     }
+    // A 404 that names no object: the resource type itself is not served.
+    const served = /^\/apis\/([^/]+\/[^/]+)\/(bgppeers|bgpfilters)\b/.exec(path);
+    if (r.status === 404 && served && !(r.body.details as Json | undefined)?.name) {
+      throw new DatastoreError(
+        `${op} failed: ${this.where} does not serve ${served[2]} in ${served[1]}: Calico's CRDs are not installed there, or calicoAPIGroup names a group the cluster does not serve.`,
+      );
+    }
     if ((r.status >= 200 && r.status < 300) || expected.includes(r.status)) return r;
     const msg = messageOf(r);
     if (r.status === 401) {
@@ -201,13 +208,6 @@ class KubeBackend implements Backend {
     if (r.status === 403) {
       throw new PermissionDeniedError(
         `${op} failed: ${this.where} denied it (403 Forbidden): ${msg}. BgpPeer needs get, list, create, update and delete on bgppeers, and get and list on bgpfilters, in the API group crd.projectcalico.org (projectcalico.org for native v3 CRDs); see the README's ClusterRole.`,
-      );
-    }
-    // A 404 that names no object: the resource type itself is not served.
-    const served = /^\/apis\/([^/]+\/[^/]+)\/(bgppeers|bgpfilters)\b/.exec(path);
-    if (r.status === 404 && served && !(r.body.details as Json | undefined)?.name) {
-      throw new DatastoreError(
-        `${op} failed: ${this.where} does not serve ${served[2]} in ${served[1]}: Calico's CRDs are not installed there, or calicoAPIGroup names a group the cluster does not serve.`,
       );
     }
     if (r.status === 422) throw new InvalidInputError(`${op} failed: ${this.where} rejected the object: ${msg}. Nothing was written.`);
