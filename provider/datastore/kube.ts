@@ -42,6 +42,8 @@ export function countRequests(): number {
 interface Reply {
   status: number;
   body: Json;
+  /** Seconds, from a 429's Retry-After header. */
+  retryAfter?: number;
 }
 
 class KubeApi {
@@ -91,12 +93,20 @@ class KubeApi {
    * or DELETE its resourceVersion precondition, and the caller reads back what it finds.
    */
   async request(method: string, path: string, body?: string): Promise<Reply> {
-    try {
-      return await this.attempt(method, path, body);
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException & { reusedSocket?: boolean };
-      if (!err.reusedSocket || (err.code !== "ECONNRESET" && err.code !== "EPIPE")) throw e;
-      return this.attempt(method, path, body);
+    for (let throttled = 0; ; throttled++) {
+      let r: Reply;
+      try {
+        r = await this.attempt(method, path, body);
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException & { reusedSocket?: boolean };
+        if (!err.reusedSocket || (err.code !== "ECONNRESET" && err.code !== "EPIPE")) throw e;
+        r = await this.attempt(method, path, body);
+      }
+      // 429: the API server's priority and fairness asks this client to slow down (a large
+      // fabric's up sends one request per peer, as fast as the server answers). Retry-After says
+      // for how long; 5 such answers in a row are given up on.
+      if (r.status !== 429 || throttled >= 4) return r;
+      await new Promise((res) => setTimeout(res, Math.min(10, r.retryAfter ?? 1) * 1000));
     }
   }
 
@@ -126,7 +136,8 @@ class KubeApi {
           } catch {
             parsed = { message: text.slice(0, 200) };
           }
-          resolve({ status: res.statusCode ?? 0, body: parsed });
+          const retryAfter = Number.parseInt(String(res.headers["retry-after"] ?? ""), 10);
+          resolve({ status: res.statusCode ?? 0, body: parsed, retryAfter: Number.isNaN(retryAfter) ? undefined : retryAfter });
         });
       });
       req.on("timeout", () => req.destroy(Object.assign(new Error(`timed out after ${this.s.timeoutMs} ms`), { code: "ETIMEDOUT" })));
