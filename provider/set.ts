@@ -138,7 +138,7 @@ function plan(b: Backend, setName: string, olds: SetOutputs | undefined, news: S
       } else if (!news?.adopt && !ownedByStack(b, owner, decodeKV(name, kv))) {
         exists.push(name);
       } else {
-        // Adopted, or this stack's own write that state never recorded (its uid says so).
+        // Adopted, or this stack's own write that state never recorded (its uid says so; in Kubernetes, its mark).
         const a = adoption(inputs, kv);
         const managed = { ...a.managed, adopt: undefined };
         if (a.same) steps.push({ name, after: () => outputsFrom(a.stored, kv.modRevision, managed) });

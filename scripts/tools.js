@@ -47,7 +47,7 @@ function log(msg) {
 function goBuild(moduleDir, pkg, out, ldflags, tags) {
   if (!have("go")) {
     throw new ToolError(
-      `building ${path.basename(out)} needs Go 1.25 or newer, and no 'go' is on PATH. Install Go (https://go.dev/dl/) or put a ready ${path.basename(out)} on PATH.`,
+      `building ${path.basename(out)} needs Go 1.26 or newer, and no 'go' is on PATH. Install Go (https://go.dev/dl/) or put a ready ${path.basename(out)} on PATH.`,
     );
   }
   const args = ["build", "-trimpath", "-o", out];
