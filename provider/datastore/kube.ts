@@ -15,7 +15,7 @@ import {
   viewOfCR,
 } from "../model/kdd";
 import type { Backend } from "./backend";
-import { describeKube } from "./config";
+import { ConfigError, describeKube } from "./config";
 import { AuthenticationFailedError, DatastoreError, InvalidInputError, PermissionDeniedError, UnreachableError } from "./errors";
 import { execCredentials, type KubeSettings } from "./kubeconfig";
 import type { ChunkResult, DeleteResult, SetWrite, StoredKV, WriteResult } from "./store";
@@ -198,7 +198,8 @@ class KubeBackend implements Backend {
     try {
       r = await this.api.request(method, path, body);
     } catch (e) {
-      if (e instanceof DatastoreError) throw e;
+      // A credential that could not be had (a token file, an exec plugin) says so itself.
+      if (e instanceof DatastoreError || e instanceof ConfigError) throw e;
       const err = e as NodeJS.ErrnoException;
       throw new UnreachableError(`${op} failed: cannot reach ${this.where}: ${err.code ? `${err.code}: ` : ""}${err.message}`);
     }

@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { describe, it } from "node:test";
 import { provider } from "../../provider";
 import { closeBackends } from "../../provider/datastore/backend";
@@ -287,6 +290,55 @@ describe("Kubernetes datastore: RBAC", () => {
     } finally {
       closeBackends();
       process.env.KUBECONFIG = admin;
+    }
+  });
+});
+
+describe("Kubernetes datastore: exec credential plugins", () => {
+  it("a kubeconfig's exec plugin supplies the token; a plugin that fails is named, and nothing is written", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kube-exec-"));
+    const plugin = (name: string, script: string) => {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, `#!/bin/sh\n${script}\n`, { mode: 0o755 });
+      return file;
+    };
+    const ok = plugin("ok.sh", `echo '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"${kube.tokens.admin}"}}'`);
+    const bad = plugin("bad.sh", "echo 'the SSO session expired' >&2; exit 4");
+    const kubeconfig = (command: string) => {
+      const file = path.join(dir, `kc-${path.basename(command)}`);
+      fs.writeFileSync(
+        file,
+        JSON.stringify({
+          apiVersion: "v1",
+          kind: "Config",
+          clusters: [{ name: "c", cluster: { server: kube.server, "certificate-authority": kube.caFile } }],
+          users: [{ name: "u", user: { exec: { apiVersion: "client.authentication.k8s.io/v1", command, interactiveMode: "Never" } } }],
+          contexts: [{ name: "c", context: { cluster: "c", user: "u" } }],
+          "current-context": "c",
+        }),
+      );
+      return file;
+    };
+    const admin = process.env.KUBECONFIG;
+    try {
+      closeBackends();
+      process.env.KUBECONFIG = kubeconfig(ok);
+      const inputs = await checked({ name: "exec-peer", peerIP: "192.0.2.10", asNumber: 65010 });
+      const made = await provider.create(inputs as any);
+      assert.ok(await cr("exec-peer"));
+      await provider.delete!("exec-peer", made.outs);
+      closeBackends();
+      process.env.KUBECONFIG = kubeconfig(bad);
+      await assert.rejects(provider.create(inputs as any), (e: Error) => {
+        assert.match(e.message, /the kubeconfig's exec credential plugin ".*bad\.sh" failed \(exit 4\): the SSO session expired/);
+        assert.doesNotMatch(e.message, /cannot reach/);
+        return true;
+      });
+      assert.equal(await cr("exec-peer"), undefined);
+    } finally {
+      closeBackends();
+      process.env.KUBECONFIG = admin;
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });
