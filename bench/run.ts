@@ -18,7 +18,7 @@ import { countRequests, kubeRequests } from "../provider/datastore/kube";
 import { impl, type PeerOutputs } from "../provider/impl";
 import { peerKey } from "../provider/model/codec";
 import { checkInputs } from "../provider/model/spec";
-import { calicoctlFor, calicoctlForKube } from "../test/harness/calicoctl";
+import { type Calicoctl, calicoctlFor, calicoctlForKube } from "../test/harness/calicoctl";
 import { startEtcd, type TestEtcd } from "../test/harness/etcd";
 import { CRD, startKube, type TestKube } from "../test/harness/kube";
 import { processes } from "../test/harness/procs";
@@ -60,6 +60,34 @@ async function checked(raw: Json): Promise<Json> {
   return r.inputs;
 }
 
+/**
+ * calicoctl's commands on one peer, as section 1 and section 10 count them: `measure` runs each
+ * and records what it cost. The datastore is initialized first (calicoctl's first write does it),
+ * outside the counts. The etcd section adds an apply that creates; the counts are otherwise the
+ * same list in both.
+ */
+async function calicoctlOps(ctl: Calicoctl, measure: (label: string, run: () => unknown) => Promise<unknown>, withApplyCreate: boolean): Promise<void> {
+  const doc = (asNumber: number) =>
+    stringify({
+      apiVersion: "projectcalico.org/v3",
+      kind: "BGPPeer",
+      metadata: { name: "rpc-peer" },
+      spec: { node: "rack1-host1", peerIP: "10.0.0.1", asNumber },
+    });
+  ctl.ok(["apply", "-f", "-"], doc(1));
+  ctl.ok(["delete", "bgppeer", "rpc-peer"]);
+  await measure("calicoctl create", () => ctl.ok(["create", "-f", "-"], doc(64512)));
+  await measure("calicoctl get", () => ctl.ok(["get", "bgppeer", "rpc-peer", "-o", "yaml"]));
+  await measure("calicoctl apply (update)", () => ctl.ok(["apply", "-f", "-"], doc(64513)));
+  await measure("calicoctl replace", () => ctl.ok(["replace", "-f", "-"], doc(64514)));
+  await measure("calicoctl delete", () => ctl.ok(["delete", "bgppeer", "rpc-peer"]));
+  if (withApplyCreate) {
+    await measure("calicoctl apply (create)", () => ctl.ok(["apply", "-f", "-"], doc(64515)));
+    ctl.ok(["delete", "bgppeer", "rpc-peer"]);
+  }
+  ctl.cleanup();
+}
+
 /** 1. RPCs per operation, counted by etcd itself (grpc_server_handled_total). */
 async function rpcsPerOp(etcd: TestEtcd): Promise<string> {
   const rows: string[][] = [["operation", "RPCs at etcd", "by method"]];
@@ -93,25 +121,7 @@ async function rpcsPerOp(etcd: TestEtcd): Promise<string> {
   await measure("create, a v3.20 field, first write of the process", async () => (newerOuts = (await impl.create(newer)).outs as PeerOutputs));
   await measure("update, a v3.20 field, later write", () => impl.update("rpc-newer", newerOuts, { ...newer, maxRestartTime: "3m" }));
 
-  const ctl = calicoctlFor(etcd.endpoint);
-  const doc = (asNumber: number) =>
-    stringify({
-      apiVersion: "projectcalico.org/v3",
-      kind: "BGPPeer",
-      metadata: { name: "rpc-peer" },
-      spec: { node: "rack1-host1", peerIP: "10.0.0.1", asNumber },
-    });
-  // calicoctl initializes the datastore on its first write; do that outside the counts.
-  ctl.ok(["apply", "-f", "-"], doc(1));
-  ctl.ok(["delete", "bgppeer", "rpc-peer"]);
-  await measure("calicoctl create", async () => ctl.ok(["create", "-f", "-"], doc(64512)));
-  await measure("calicoctl get", async () => ctl.ok(["get", "bgppeer", "rpc-peer", "-o", "yaml"]));
-  await measure("calicoctl apply (update)", async () => ctl.ok(["apply", "-f", "-"], doc(64513)));
-  await measure("calicoctl replace", async () => ctl.ok(["replace", "-f", "-"], doc(64514)));
-  await measure("calicoctl delete", async () => ctl.ok(["delete", "bgppeer", "rpc-peer"]));
-  await measure("calicoctl apply (create)", async () => ctl.ok(["apply", "-f", "-"], doc(64515)));
-  ctl.ok(["delete", "bgppeer", "rpc-peer"]);
-  ctl.cleanup();
+  await calicoctlOps(calicoctlFor(etcd.endpoint), (label, run) => measure(label, async () => run()), true);
   return markdownTable(rows);
 }
 
@@ -598,28 +608,16 @@ async function kdd(sizes: number[], iterations: number, pulumiRoot: string): Pro
     let fOuts!: PeerOutputs;
     await measure("create, with a BGPFilter (BgpPeer)", async () => (fOuts = (await impl.create(filtered)).outs as PeerOutputs));
     await impl.delete("rpc-filtered", fOuts);
-    const ctl = calicoctlForKube(kube.kubeconfig);
-    const doc = (asNumber: number) =>
-      stringify({
-        apiVersion: "projectcalico.org/v3",
-        kind: "BGPPeer",
-        metadata: { name: "rpc-peer" },
-        spec: { node: "rack1-host1", peerIP: "10.0.0.1", asNumber },
-      });
-    ctl.ok(["apply", "-f", "-"], doc(1));
-    ctl.ok(["delete", "bgppeer", "rpc-peer"]);
-    const ctlMeasure = async (label: string, args: string[], input?: string) => {
-      const s0 = await calicoRequests(kube);
-      ctl.ok(args, input);
-      const d = delta(s0, await calicoRequests(kube));
-      rows.push([label, "-", "-", `${d.total}: ${d.by || "none"}`]);
-    };
-    await ctlMeasure("calicoctl create", ["create", "-f", "-"], doc(64512));
-    await ctlMeasure("calicoctl get", ["get", "bgppeer", "rpc-peer", "-o", "yaml"]);
-    await ctlMeasure("calicoctl apply (update)", ["apply", "-f", "-"], doc(64513));
-    await ctlMeasure("calicoctl replace", ["replace", "-f", "-"], doc(64514));
-    await ctlMeasure("calicoctl delete", ["delete", "bgppeer", "rpc-peer"]);
-    ctl.cleanup();
+    await calicoctlOps(
+      calicoctlForKube(kube.kubeconfig),
+      async (label, run) => {
+        const s0 = await calicoRequests(kube);
+        run();
+        const d = delta(s0, await calicoRequests(kube));
+        rows.push([label, "-", "-", `${d.total}: ${d.by || "none"}`]);
+      },
+      false,
+    );
     parts.push(
       `${markdownTable(rows)}\n\n"requests sent" counts every request of the provider, discovery (GET /apis, once per process, here spent by the warm-up) and GET /version (once per process, only for an ASN above 2^31-1) included. The API server's column counts only requests to crd.projectcalico.org (its apiserver_request_total metric): calicoctl's version check, EnsureInitialized (ClusterInformation, 3 Tier POSTs) and pre-delete GET show there.`,
     );

@@ -25,6 +25,8 @@ export interface Calicoctl {
   ok(args: string[], input?: string): string;
   /** `calicoctl get bgppeer NAME -o yaml`, parsed. */
   getPeer(name: string): any;
+  /** Its calicoctl.cfg, which calico-bgppeer reads too (CALICOCTL_CONFIG, --config). */
+  config: string;
   cleanup(): void;
 }
 
@@ -61,6 +63,7 @@ function calicoctlWith(spec: string, vars: Record<string, string>, timeoutMs: nu
     run,
     ok,
     getPeer: (name) => parse(ok(["get", "bgppeer", name, "-o", "yaml"])),
+    config: cfg,
     cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
   };
 }
