@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { warnUntestedRuntime } from "./compat";
 import { type PeerSpec, type SecretKeyRef, SPEC_FIELDS, type SpecInputs } from "./model/fields";
 import { OWNER_KEY, PEER_PREFIX } from "./model/keys";
 import { usesSeedTerms } from "./model/seed";
@@ -89,6 +90,7 @@ export class BgpPeer extends pulumi.CustomResource {
     // (pulumi/pulumi#16175, #3550): it would fail later with "Cannot read properties of undefined".
     if (opts?.import !== undefined) throw new Error(importRefusal(name, opts.import));
     refusePlaintextSecrets();
+    warnUntestedRuntime();
     const props: Record<string, unknown> = {};
     for (const k of OUTPUTS) props[k] = undefined;
     // A peer read with get (an id given) has all its spec as outputs: nothing in args says which.

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { warnUntestedRuntime } from "./compat";
 import { OWNER_KEY } from "./model/keys";
 import { type BgpPeerArgs, owner, providerText, refusePlaintextSecrets } from "./resource";
 import type { SetPeer, StoredMeta } from "./set";
@@ -48,6 +49,7 @@ export class BgpPeerSet extends pulumi.CustomResource {
       );
     }
     refusePlaintextSecrets();
+    warnUntestedRuntime();
     super(TYPE, name, { stored: undefined, ...args, name, __provider: providerText(setShim), [OWNER_KEY]: owner() }, opts);
   }
 

@@ -9,6 +9,7 @@ const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 const tools = require("./tools");
+const { LINES } = require("./matrix");
 
 const root = path.resolve(__dirname, "..");
 // `node scripts/test.js [PART...]` runs the test files whose path contains a PART (all without one).
@@ -25,6 +26,11 @@ try {
   if (needs("e2e")) {
     const pulumiBin = tools.ensurePulumi();
     process.env.PATH = `${pulumiBin}${path.delimiter}${process.env.PATH}`;
+    // Every line of the supported matrix: its CLI and its Node.js (test/harness/lines.ts finds them again in the cache).
+    for (const line of LINES) {
+      tools.ensurePulumi(line.cli);
+      tools.ensureNode(line.node);
+    }
     process.env.CALICOCTL = tools.ensureCalicoctl();
     // The package as a user installs it, packed once before any test starts: packing runs `prepare`,
     // which rebuilds dist/provider, and tests running alongside load it.

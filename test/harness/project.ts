@@ -66,19 +66,30 @@ export interface UserProject {
 /**
  * A user's infra repo in a fresh temporary directory: Pulumi.yaml, package.json, the given files,
  * and `npm install` of the given dependencies (the packed tarball among them), as a user sets it up.
+ * `pathFirst` (a matrix line's CLI and node, see lines.ts) goes before the test's own PATH for npm
+ * and every command; without it the CLI scripts/test.js put on PATH runs on the test's node.
  */
-export function userProject(parent: string, name: string, opts: { dependencies: Record<string, string>; files: Record<string, string> }): UserProject {
+export function userProject(
+  parent: string,
+  name: string,
+  opts: { dependencies: Record<string, string>; files: Record<string, string>; pathFirst?: string[] },
+): UserProject {
   const dir = path.join(parent, name);
+  const PATH = [...(opts.pathFirst ?? [pulumiBinDir()]), process.env.PATH].join(path.delimiter);
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: ${name}\nruntime: nodejs\ndescription: a user's BGP peers\n`);
   fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name, version: "1.0.0", private: true, dependencies: opts.dependencies }, null, 2));
   for (const [f, text] of Object.entries(opts.files)) fs.writeFileSync(path.join(dir, f), text);
-  execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+  execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], {
+    cwd: dir,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, PATH },
+  });
   const state = path.join(dir, ".pulumi-state");
   fs.mkdirSync(state);
   const baseEnv: NodeJS.ProcessEnv = {
     ...process.env,
-    PATH: `${pulumiBinDir()}${path.delimiter}${process.env.PATH}`,
+    PATH,
     PULUMI_BACKEND_URL: `file://${state}`,
     PULUMI_CONFIG_PASSPHRASE: name,
     PULUMI_SKIP_UPDATE_CHECK: "true",

@@ -1,0 +1,48 @@
+import * as pulumi from "@pulumi/pulumi";
+import { version as sdkVersion } from "@pulumi/pulumi/version";
+
+/**
+ * Which Node.js and @pulumi/pulumi a program runs on, against the lines the tests run
+ * (scripts/matrix.js and the README's compatibility table). A program outside them still runs:
+ * the SDK has worked there in our tries, but nothing proves it, so the user is told once.
+ */
+
+/** The oldest SDK whose dynamic providers can return inputs from `read`, which drift detection needs (pulumi/pulumi#21315). */
+export const OLDEST_SDK = "3.216.0";
+/** The first SDK that declares `engines.node >=22` (pulumi/pulumi#23722, CHANGELOG 3.249.0). */
+export const FIRST_SDK_NEEDING_NODE_22 = "3.249.0";
+
+function parts(v: string): number[] {
+  return v
+    .replace(/^v/, "")
+    .split(/[.-]/)
+    .slice(0, 3)
+    .map((n) => Number.parseInt(n, 10) || 0);
+}
+
+function below(a: string, b: string): boolean {
+  const [x, y] = [parts(a), parts(b)];
+  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i] < y[i];
+  return false;
+}
+
+/** Why `node` with SDK `sdk` is outside what we test, or undefined when it is inside. */
+export function runtimeWarning(node: string, sdk: string): string | undefined {
+  if (below(sdk, OLDEST_SDK)) {
+    return `@pulumi/pulumi ${sdk} is older than ${OLDEST_SDK}, the first whose dynamic providers return inputs from read: pulumi refresh cannot take in changes made outside Pulumi. Upgrade @pulumi/pulumi (npm install @pulumi/pulumi@latest).`;
+  }
+  if (parts(node)[0] < 22 && !below(sdk, FIRST_SDK_NEEDING_NODE_22)) {
+    return `@pulumi/pulumi ${sdk} requires Node.js 22 or newer (its engines field, since ${FIRST_SDK_NEEDING_NODE_22}), and this program runs on Node.js ${node.replace(/^v/, "")}. pulumi-calico-bgppeer does not test this combination. Use Node.js 22 or 24, or @pulumi/pulumi below ${FIRST_SDK_NEEDING_NODE_22}.`;
+  }
+  return undefined;
+}
+
+let warned = false;
+
+/** Warns once per program when it runs outside the tested lines. */
+export function warnUntestedRuntime(): void {
+  if (warned) return;
+  warned = true;
+  const w = runtimeWarning(process.version, sdkVersion);
+  if (w) void pulumi.log.warn(`pulumi-calico-bgppeer: ${w}`);
+}
