@@ -153,12 +153,12 @@ async function write<T>(
     try {
       kv = await withClient(`${op} (reading back)`, (c) => c.getPeer(name));
     } catch {
-      throw new UnreachableError(
-        `${e.message}. The ${op} of BGPPeer "${name}" may or may not have happened: the datastore could not be read back either. Run \`pulumi refresh\` once ${storeName()} answers, then \`pulumi up\`.`,
+      throw e.restate(
+        `${e.summary}. The ${op} of BGPPeer "${name}" may or may not have happened: the datastore could not be read back either. Run \`pulumi refresh\` once ${storeName()} answers, then \`pulumi up\`.`,
       );
     }
     if (landed(kv)) return { landed: kv };
-    throw new UnreachableError(`${e.message}. Read back: BGPPeer "${name}" in the datastore is not what this ${op} would have written, so it did not happen.`);
+    throw e.restate(`${e.summary}. Read back: BGPPeer "${name}" in the datastore is not what this ${op} would have written, so it did not happen.`);
   }
 }
 

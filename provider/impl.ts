@@ -19,7 +19,7 @@ import {
   storeName,
   updateObject,
 } from "./client";
-import { KUBE_STACK_KEYS, STACK_KEYS, VERSION_KEYS } from "./datastore/config";
+import { providerConfigKeys } from "./datastore/config";
 import { checkInputs, type PeerInputs, SPEC_FIELDS, specEqual, UNKNOWN } from "./model/spec";
 
 export type { PeerOutputs } from "./client";
@@ -36,7 +36,7 @@ type Json = Record<string, unknown>;
 export const impl = {
   async configure(req: dynamic.ConfigureRequest): Promise<void> {
     const values: Record<string, string> = {};
-    for (const key of [...Object.values(STACK_KEYS), ...Object.values(KUBE_STACK_KEYS), VERSION_KEYS.stack]) {
+    for (const key of providerConfigKeys()) {
       const v = req.config.get(key);
       if (v !== undefined) values[key] = v;
     }

@@ -2,6 +2,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { warnUntestedRuntime } from "./compat";
+import { checkConnectionOnce } from "./connection-check";
 import { type PeerSpec, type SecretKeyRef, SPEC_FIELDS, type SpecInputs } from "./model/fields";
 import { OWNER_KEY, PEER_PREFIX } from "./model/keys";
 import { usesSeedTerms } from "./model/seed";
@@ -91,6 +92,7 @@ export class BgpPeer extends pulumi.CustomResource {
     if (opts?.import !== undefined) throw new Error(importRefusal(name, opts.import));
     refusePlaintextSecrets();
     warnUntestedRuntime();
+    checkConnectionOnce();
     const props: Record<string, unknown> = {};
     for (const k of OUTPUTS) props[k] = undefined;
     // A peer read with get (an id given) has all its spec as outputs: nothing in args says which.

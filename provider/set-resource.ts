@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { warnUntestedRuntime } from "./compat";
+import { checkConnectionOnce } from "./connection-check";
 import { OWNER_KEY } from "./model/keys";
 import { type BgpPeerArgs, owner, providerText, refusePlaintextSecrets } from "./resource";
 import type { SetPeer, StoredMeta } from "./set";
@@ -50,6 +51,7 @@ export class BgpPeerSet extends pulumi.CustomResource {
     }
     refusePlaintextSecrets();
     warnUntestedRuntime();
+    checkConnectionOnce();
     super(TYPE, name, { stored: undefined, ...args, name, __provider: providerText(setShim), [OWNER_KEY]: owner() }, opts);
   }
 

@@ -20,7 +20,7 @@ import {
   withClient,
 } from "./client";
 import type { Backend } from "./datastore/backend";
-import { AlreadyExistsError, ConflictError, NotFoundError, UnreachableError } from "./datastore/errors";
+import { AlreadyExistsError, ConflictError, DatastoreError, NotFoundError, UnreachableError } from "./datastore/errors";
 import { MAX_TXN_OPS, type SetWrite, type StoredKV } from "./datastore/store";
 import { ETCD_MAX_REQUEST_BYTES, nowTimestamp, peerKey } from "./model/codec";
 import { OWNER_ANNOTATION } from "./model/keys";
@@ -308,11 +308,14 @@ function chunkFailure(part: readonly SetWrite[], current: Map<string, StoredKV>,
 
 /** The error of a failed run, after deleting the peers it created (see commit): the cause's own class, with the whole story. */
 async function undone(setName: string, cause: Error, created: SetWrite[], revisions: Map<string, string>, uncertain?: string): Promise<Error> {
-  const head = `BgpPeerSet "${setName}": ${cause.message.replace(/\.$/, "")}${uncertain ? ` (the last transaction ${uncertain})` : ""}.`;
-  if (!created.length) {
-    cause.message = `${head} Transactions before it were applied; \`pulumi up\` again converges.`;
+  const said = cause instanceof DatastoreError ? cause.summary : cause.message;
+  const head = `BgpPeerSet "${setName}": ${said.replace(/\.$/, "")}${uncertain ? ` (the last transaction ${uncertain})` : ""}.`;
+  const tell = (summary: string) => {
+    if (cause instanceof DatastoreError) cause.restate(summary);
+    else cause.message = summary;
     return cause;
-  }
+  };
+  if (!created.length) return tell(`${head} Transactions before it were applied; \`pulumi up\` again converges.`);
   const undo: SetWrite[] = created.map((w) => ({ op: "delete", name: w.name, rev: revisions.get(w.name)! }));
   const left: string[] = [];
   let reachable = true;
@@ -327,10 +330,11 @@ async function undone(setName: string, cause: Error, created: SetWrite[], revisi
       ));
     if (!ok) left.push(...part.map((w) => w.name));
   }
-  cause.message = left.length
-    ? `${head} ${left.length} of the ${created.length} peer(s) this run created could not be deleted again and are in etcd but not in state: ${describeList(left)}. Set \`adopt: true\` on the set and run \`pulumi up\`: it takes them over, without a write where they are as declared.`
-    : `${head} The ${created.length} peer(s) this run had created were deleted again; updates and deletes before it were applied. \`pulumi up\` again converges.`;
-  return cause;
+  return tell(
+    left.length
+      ? `${head} ${left.length} of the ${created.length} peer(s) this run created could not be deleted again and are in etcd but not in state: ${describeList(left)}. Set \`adopt: true\` on the set and run \`pulumi up\`: it takes them over, without a write where they are as declared.`
+      : `${head} The ${created.length} peer(s) this run had created were deleted again; updates and deletes before it were applied. \`pulumi up\` again converges.`,
+  );
 }
 
 function outputs(name: string, adopt: boolean | "force" | undefined, owner: string | undefined, all: PeerOutputs[]): SetOutputs {

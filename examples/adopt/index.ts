@@ -1,4 +1,4 @@
-import { BgpPeer } from "../../provider";
+import { BgpPeer } from "pulumi-calico-bgppeer";
 
 /**
  * Bringing peers that calicoctl (or calico-upgrade) created under management. With `adopt: true`,

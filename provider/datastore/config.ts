@@ -290,6 +290,11 @@ function calicoctlSpec(file: string): Record<string, unknown> | undefined {
 /** The Calico release the peers are for, when the user says: stack config, then the environment. */
 export const VERSION_KEYS = { stack: "calico:calicoVersion", env: "CALICO_VERSION" } as const;
 
+/** Every stack config key the provider reads: what configure takes, and what an up's connection check resolves. */
+export function providerConfigKeys(): string[] {
+  return [...Object.values(STACK_KEYS), ...Object.values(KUBE_STACK_KEYS), VERSION_KEYS.stack];
+}
+
 export function configuredCalicoVersion({ stack, env = process.env }: ResolveInputs): { version: CalicoVersion; source: string } | undefined {
   const fromStack = stack?.(VERSION_KEYS.stack);
   const [text, source] = fromStack ? [fromStack, `stack config ${VERSION_KEYS.stack}`] : [env[VERSION_KEYS.env], `environment variable ${VERSION_KEYS.env}`];

@@ -4,11 +4,29 @@ import { type ConnectionSettings, describe } from "./config";
 /**
  * A failure of the datastore or of what it holds. Each kind is its own class, so callers and tests
  * can tell them apart, and each message says what to do. Messages never hold a secret.
+ *
+ * `summary` says what happened in words; `detail`, when there is one, is what the datastore
+ * client itself said (a gRPC status, say), put on a line of its own below. `stack` holds the
+ * message alone: the dynamic provider host prints a failed call's stack, and its frames say
+ * nothing to a user.
  */
 export class DatastoreError extends Error {
-  constructor(message: string) {
-    super(message);
+  summary = "";
+  constructor(
+    summary: string,
+    readonly detail?: string,
+  ) {
+    super(summary);
     this.name = new.target.name;
+    this.restate(summary);
+  }
+
+  /** The same failure told with another summary (a caller adds what it knows); the detail stays below. */
+  restate(summary: string): this {
+    this.summary = summary;
+    this.message = this.detail ? `${summary}\n(${this.detail})` : summary;
+    this.stack = `${this.name}: ${this.message}`;
+    return this;
   }
 }
 
@@ -31,6 +49,8 @@ export class FilterMissingError extends DatastoreError {
 export class UnreachableError extends DatastoreError {}
 /** etcd refused the credentials (wrong username or password, or no client certificate it trusts). */
 export class AuthenticationFailedError extends DatastoreError {}
+/** etcd has authentication on, and no username was configured: it answered "user name is empty". */
+export class CredentialsMissingError extends AuthenticationFailedError {}
 /** The credentials work, but their etcd role may not do this operation on this key. */
 export class PermissionDeniedError extends DatastoreError {}
 /** Inputs that did not come through check, or still hold a value unknown at preview; nothing was written. */
@@ -45,28 +65,63 @@ export function redact(text: string, s: ConnectionSettings): string {
   return out;
 }
 
+/** Where the etcd username and password can be set, for the source the settings came from. */
+function credentialKeys(s: ConnectionSettings): string {
+  if (s.source === "environment") return "ETCD_USERNAME and ETCD_PASSWORD";
+  if (s.source === "calicoctl config file") return "etcdUsername and etcdPassword in the calicoctl config file";
+  return "calico:etcdUsername, and calico:etcdPassword with --secret";
+}
+
+/**
+ * Refresh and destroy run with the stack config the engine recorded at the last up, which may not
+ * be what Pulumi.<stack>.yaml holds now; `--run-program` makes them take the current one.
+ */
+function recordedHint(s: ConnectionSettings, op: string): string {
+  // Refresh reads, destroy deletes; a preview or an up runs with the config as it is now.
+  return s.source === "stack config" && /^(read|delete)\b/.test(op)
+    ? " If this is `pulumi refresh` or `pulumi destroy`: they use the stack config recorded at the stack's last up, not Pulumi.<stack>.yaml as it is now; fixed config takes effect with `--run-program` (pulumi refresh --run-program, pulumi destroy --run-program) or after the next `pulumi up`."
+    : "";
+}
+
+/** Why a transport failure happened, in words, for the first line; the client's own text goes below. */
+function reasonOf(text: string, s: ConnectionSettings): string {
+  if (/deadline|timed? ?out|DEADLINE_EXCEEDED/i.test(text)) return `timed out after ${s.timeoutMs} ms`;
+  if (/ECONNREFUSED|connection refused/i.test(text)) return "connection refused";
+  if (/ENOTFOUND|EAI_AGAIN|getaddrinfo/i.test(text)) return "the host name does not resolve";
+  if (/SSL|TLS|certificate|handshake/i.test(text)) return "the TLS handshake failed (check the CA, client certificate and key)";
+  return "no answer";
+}
+
 /**
  * A transport failure as a typed error naming the operation, the endpoints and where the settings
- * came from, never the credentials.
+ * came from, never the credentials. The first line says what happened in words; what the etcd
+ * client said (a gRPC status) follows on its own line.
  */
 export function wrapTransport(err: unknown, s: ConnectionSettings, op: string): Error {
   if (err instanceof DatastoreError) return err;
   const e = err as Error;
   const text = redact(`${e?.name ?? "Error"}: ${e?.message ?? String(err)}`, s);
+  const detail = `etcd client: ${text}`;
   const where = describe(s);
+  if (/etcdserver: user name is empty/.test(text)) {
+    return new CredentialsMissingError(
+      `${op} failed: ${where} has authentication on, and no etcd user is configured. Set ${credentialKeys(s)}, or use a client certificate whose common name is an etcd user.${recordedHint(s, op)}`,
+      detail,
+    );
+  }
   if (err instanceof EtcdAuthenticationFailedError || err instanceof EtcdInvalidAuthTokenError || err instanceof GRPCUnauthenticatedError) {
     const who = s.username !== undefined ? `user ${JSON.stringify(s.username)}` : "the client";
     return new AuthenticationFailedError(
-      `${op} failed: ${where} refused the credentials of ${who}: authentication failed. Check the username and password (calico:etcdUsername and calico:etcdPassword, ETCD_USERNAME and ETCD_PASSWORD, or the calicoctl config file). (${text})`,
+      `${op} failed: ${where} refused the credentials of ${who}: authentication failed. Check the username and password (${credentialKeys(s)}).${recordedHint(s, op)}`,
+      detail,
     );
   }
   if (err instanceof EtcdPermissionDeniedError) {
     const who = s.username !== undefined ? `user ${JSON.stringify(s.username)}` : "the client certificate's user";
     return new PermissionDeniedError(
-      `${op} failed: ${where} denied ${who} permission: its role needs read and write on the prefix /calico/resources/v3/projectcalico.org/bgppeers/ (and read on .../bgpfilters/ and .../clusterinformations/). (${text})`,
+      `${op} failed: ${where} denied ${who} permission: its role needs read and write on the prefix /calico/resources/v3/projectcalico.org/bgppeers/ (and read on .../bgpfilters/ and .../clusterinformations/).${recordedHint(s, op)}`,
+      detail,
     );
   }
-  const timedOut = /deadline|timed? ?out|DEADLINE_EXCEEDED/i.test(text);
-  const why = timedOut ? `timed out after ${s.timeoutMs} ms` : text;
-  return new UnreachableError(`${op} failed: cannot reach ${where}: ${why}`);
+  return new UnreachableError(`${op} failed: cannot reach ${where}: ${reasonOf(text, s)}`, detail);
 }

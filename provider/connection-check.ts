@@ -1,0 +1,66 @@
+import { execFileSync } from "node:child_process";
+import * as pulumi from "@pulumi/pulumi";
+import { providerConfigKeys, VERSION_KEYS } from "./datastore/config";
+
+/**
+ * The engine records the stack's `calico:` settings as the provider's inputs at every `pulumi up`,
+ * and a later refresh or destroy uses the recorded ones. An up with no changes never reaches the
+ * datastore, so without this it would record settings that do not work (a wrong password), and
+ * the next destroy would fail with them. So an up (never a preview) makes one authenticated read
+ * with the settings before its first peer registers, when they come from stack config: a failure
+ * fails the up before the engine sees a peer, and the settings it records stay the last ones that
+ * worked.
+ *
+ * The read runs in a child process, synchronously, so that the constructor of the first peer can
+ * throw a RunError, which Pulumi prints as it is. An asynchronous check could only fail the
+ * peer's inputs, which Pulumi prints under three layers of "error serializing property".
+ */
+
+let checked = false;
+
+/** At an up, the first time a peer is declared: the read, or a RunError saying why it failed. */
+export function checkConnectionOnce(): void {
+  if (checked || pulumi.runtime.isDryRun()) return;
+  checked = true;
+  const values: Record<string, string> = {};
+  for (const key of providerConfigKeys()) {
+    const v = pulumi.runtime.getConfig(key);
+    if (v !== undefined) values[key] = v;
+  }
+  // Only stack config is recorded: settings from the environment or calicoctl's file are read
+  // afresh by every refresh and destroy, so a stack without calico: connection keys has nothing to guard.
+  if (!Object.keys(values).some((k) => k !== VERSION_KEYS.stack)) return;
+  if (!__filename.endsWith(".js")) {
+    throw new pulumi.RunError(
+      `pulumi-calico-bgppeer is loaded from its TypeScript sources (${__filename}); an up needs the built package. Run \`npm run build:lib\` in its repository and import it by its name, "pulumi-calico-bgppeer".`,
+    );
+  }
+  try {
+    // The settings, secrets among them, go through stdin, not the command line or environment.
+    execFileSync(process.execPath, [__filename], { input: JSON.stringify(values), stdio: ["pipe", "pipe", "pipe"], encoding: "utf8" });
+  } catch (e) {
+    const out = (e as { stdout?: string }).stdout?.trim();
+    throw new pulumi.RunError(
+      `${out || (e as Error).message}\nNothing was written, and the stack keeps the connection settings of its last successful up. Fix the settings and run the up again.`,
+    );
+  }
+}
+
+/** The child: one read with the settings on stdin; the typed error's message on stdout when it fails. */
+async function main(): Promise<void> {
+  const client = require("./client") as typeof import("./client");
+  const { closeBackends } = require("./datastore/backend") as typeof import("./datastore/backend");
+  let input = "";
+  for await (const chunk of process.stdin) input += chunk;
+  client.setStackConfig(JSON.parse(input));
+  try {
+    await client.withClient("the connection check before this up", (b) => b.getPeer("pulumi-calico-bgppeer-connection-check"));
+  } catch (e) {
+    process.stdout.write((e as Error).message);
+    process.exitCode = 1;
+  } finally {
+    closeBackends();
+  }
+}
+
+if (require.main === module) void main();
