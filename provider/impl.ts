@@ -55,7 +55,9 @@ export const impl = {
       const b = backend();
       const own = found !== undefined && ownedByStack(b, peer.__owner, found.existing);
       const foreign = found ? foreignMark(peer.name, markOf(found.existing), peer, "adopted") : undefined;
-      if (foreign) return { failures: [{ property: "adopt", reason: `adopt: ${foreign}` }] };
+      // About the peer as a whole, not a property: the engine then prints the reason as it is,
+      // not as "property adopt value {<nil>} has a problem" when the program never set adopt.
+      if (foreign) return { failures: [{ property: "", reason: foreign }] };
       if (found && !peer.adopt && !own) return { failures: [{ property: "name", reason: `name: ${alreadyExists(peer.name, found.existing, b)}` }] };
       // The dynamic provider host passes what a provider writes to stderr on to the CLI's output.
       if (own)

@@ -1,5 +1,17 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { adoptionChanges, alreadyExists, backend, configuredVersion, decodeKV, foreignMark, markOf, ownedByStack, plain, previewRead } from "./client";
+import {
+  adoptionChanges,
+  alreadyExists,
+  backend,
+  configuredVersion,
+  decodeKV,
+  foreignMark,
+  markOf,
+  ownedByStack,
+  plain,
+  previewRead,
+  storeName,
+} from "./client";
 import { impl as peerImpl } from "./impl";
 import { OWNER_KEY } from "./model/keys";
 import { checkInputs, containsUnknown, SPEC_FIELDS, specEqual, UNKNOWN } from "./model/spec";
@@ -126,9 +138,7 @@ export const impl = {
         const foreign = [...existing].map(([n, p]) => foreignMark(n, markOf(p), inputs, "adopted")).filter((m) => m !== undefined);
         if (foreign.length) {
           return {
-            failures: [
-              { property: "adopt", reason: `adopt: ${foreign[0]}${foreign.length > 1 ? ` (and ${foreign.length - 1} more of this set's peers)` : ""}` },
-            ],
+            failures: [{ property: "", reason: `${foreign[0]}${foreign.length > 1 ? ` (and ${foreign.length - 1} more of this set's peers)` : ""}` }],
           };
         }
         if (!inputs.adopt && found.length) {
@@ -141,7 +151,7 @@ export const impl = {
         }
         for (const [n, p] of existing) {
           const changes = adoptionChanges(p, peerInputs(n, inputs.peers[n]));
-          if (changes.length) console.error(`BGPPeer "${n}" exists in etcd; taking it over will change ${changes.join(", ")}`);
+          if (changes.length) console.error(`BGPPeer "${n}" exists in ${storeName()}; taking it over will change ${changes.join(", ")}`);
         }
       }
     }

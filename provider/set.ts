@@ -332,7 +332,7 @@ async function undone(setName: string, cause: Error, created: SetWrite[], revisi
   }
   return tell(
     left.length
-      ? `${head} ${left.length} of the ${created.length} peer(s) this run created could not be deleted again and are in etcd but not in state: ${describeList(left)}. Set \`adopt: true\` on the set and run \`pulumi up\`: it takes them over, without a write where they are as declared.`
+      ? `${head} ${left.length} of the ${created.length} peer(s) this run created could not be deleted again and are in ${storeName()} but not in state: ${describeList(left)}. Set \`adopt: true\` on the set and run \`pulumi up\`: it takes them over, without a write where they are as declared.`
       : `${head} The ${created.length} peer(s) this run had created were deleted again; updates and deletes before it were applied. \`pulumi up\` again converges.`,
   );
 }

@@ -9,7 +9,7 @@ import { RuleError } from "../model/errors";
 import { parseSelector, type Selector } from "../model/selector";
 import { generateModule } from "./codegen";
 import { readV1Peers } from "./etcdv2";
-import { checkManifest, type Manifest, readManifests, v3Object } from "./manifests";
+import { checkManifest, type Manifest, type ManifestProblem, readManifests, v3Object } from "./manifests";
 import { listView, type PeerView, peerView, toJson, toTable, toYaml } from "./view";
 
 /**
@@ -106,15 +106,32 @@ function parseOrFail(text: string): Selector {
   }
 }
 
-function readAll(files: string[]): { manifests: Manifest[]; problems: string[] } {
+function readAll(files: string[]): { manifests: Manifest[]; problems: ManifestProblem[] } {
   const manifests: Manifest[] = [];
-  const problems: string[] = [];
+  const problems: ManifestProblem[] = [];
   for (const f of files) {
     const r = readManifests(f);
-    manifests.push(...r.manifests);
-    problems.push(...r.problems.map((pr) => `${pr.where}: ${pr.message}`));
+    for (const m of r.manifests) manifests.push(m);
+    for (const pr of r.problems) problems.push(pr);
   }
   return { manifests, problems };
+}
+
+/** How many documents with the same problem are listed before the rest are only counted. */
+const SAME_PROBLEM_SHOWN = 3;
+
+/** Problems as lines, in order; one repeated in many documents is listed a few times, then counted. */
+export function problemLines(problems: ManifestProblem[]): string[] {
+  const seen = new Map<string, number>();
+  const lines: string[] = [];
+  for (const pr of problems) {
+    const n = (seen.get(pr.message) ?? 0) + 1;
+    seen.set(pr.message, n);
+    if (n <= SAME_PROBLEM_SHOWN) lines.push(`${pr.where}: ${pr.message}`);
+  }
+  for (const [message, n] of seen)
+    if (n > SAME_PROBLEM_SHOWN) lines.push(`... and ${n - SAME_PROBLEM_SHOWN} more document(s) with the same problem: ${message}`);
+  return lines;
 }
 
 function resourceWord(word: string): void {
@@ -209,18 +226,21 @@ export function program(out: (s: string) => void = (s) => process.stdout.write(s
         const c = checkManifest(m);
         if ("failures" in c) {
           const name = typeof m.inputs.name === "string" ? ` (BGPPeer "${m.inputs.name}")` : "";
-          for (const f of c.failures) problems.push(`${m.where}${name}: ${f}`);
+          for (const f of c.failures) problems.push({ where: `${m.where}${name}`, message: f });
           continue;
         }
         const first = seen.get(c.inputs.name);
         if (first) {
-          problems.push(`${m.where} (BGPPeer "${c.inputs.name}"): name: ${JSON.stringify(c.inputs.name)} is also the name of ${first}: one etcd key`);
+          problems.push({
+            where: `${m.where} (BGPPeer "${c.inputs.name}")`,
+            message: `name: ${JSON.stringify(c.inputs.name)} is also the name of ${first}: one etcd key`,
+          });
           continue;
         }
         seen.set(c.inputs.name, m.where);
         valid++;
       }
-      for (const pr of problems) err(`${pr}\n`);
+      for (const line of problemLines(problems)) err(`${line}\n`);
       out(`${manifests.length} BGP peer(s) read, ${valid} valid${problems.length ? `, ${problems.length} problem(s)` : ""}\n`);
       if (problems.length) failed = true;
     });
@@ -235,14 +255,16 @@ export function program(out: (s: string) => void = (s) => process.stdout.write(s
       const views: PeerView[] = [];
       for (const m of manifests) {
         if (m.version === "v3" && o.output !== "ts") {
-          problems.push(`${m.where}: is already a projectcalico.org/v3 BGPPeer: nothing to convert (-o ts turns it into a BgpPeer)`);
+          problems.push({ where: m.where, message: "is already a projectcalico.org/v3 BGPPeer: nothing to convert (-o ts turns it into a BgpPeer)" });
           continue;
         }
         const c = checkManifest(m);
-        if ("failures" in c) for (const f of c.failures) problems.push(`${m.where}: ${f}`);
+        if ("failures" in c) for (const f of c.failures) problems.push({ where: m.where, message: f });
         else views.push(v3Object(c.inputs));
       }
-      if (problems.length) throw new CliError(`${problems.join("\n")}\nNothing was converted.`);
+      if (problems.length) {
+        throw new CliError(`${problemLines(problems).join("\n")}\n${manifests.length} BGP peer(s) read, ${problems.length} problem(s). Nothing was converted.`);
+      }
       if (o.output === "ts") {
         out(generateModule(views, { source: o.filename.join(", "), from: o.from }));
         return;

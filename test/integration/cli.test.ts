@@ -102,6 +102,75 @@ spec: {peerIP: 10.0.0.11, asNumber: 1}
   });
 });
 
+describe("validate and convert, file by file", () => {
+  const BOMB = `a: &a ["x","x","x","x","x","x","x","x","x","x"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]
+`;
+  const write = (name: string, text: string) => {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, text);
+    return f;
+  };
+
+  it("an alias bomb is one problem of its file; the other files are still checked and the summary prints", () => {
+    const two = write("two.yaml", V1);
+    const bomb = write("bomb.yaml", BOMB);
+    const bad = write("bad.yaml", "apiVersion: projectcalico.org/v3\nkind: BGPPeer\nmetadata: {name: bad}\nspec: {peerIP: 10.0.0.300, asNumber: 1}\n");
+    const r = cli(["validate", "-f", two, bomb, bad]);
+    assert.equal(r.status, 1);
+    assert.match(
+      r.stderr,
+      new RegExp(`^${bomb.replace(/[.]/g, "\\.")}: document 1: cannot be read: Excessive alias count indicates a resource exhaustion attack$`, "m"),
+    );
+    assert.match(r.stderr, /bad\.yaml: document 1 \(BGPPeer "bad"\): peerIP: "10\.0\.0\.300" is not a valid peer address/);
+    assert.equal(r.stdout, "3 BGP peer(s) read, 2 valid, 2 problem(s)\n");
+    const c = cli(["convert", "-f", two, bomb]);
+    assert.equal(c.status, 1);
+    assert.match(c.stderr, /bomb\.yaml: document 1: cannot be read: Excessive alias count/);
+    assert.match(c.stderr, /2 BGP peer\(s\) read, 1 problem\(s\)\. Nothing was converted\.$/m);
+    assert.equal(c.stdout, "");
+  });
+
+  it("an empty file, one of comments only, or empty stdin is an error naming it, as in calicoctl", () => {
+    const empty = write("empty.yaml", "");
+    const comments = write("comments.yaml", "# nothing here yet\n---\n");
+    for (const cmd of ["validate", "convert"]) {
+      const r = cli([cmd, "-f", empty, comments]);
+      assert.equal(r.status, 1, `${cmd}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`${empty.replace(/[.]/g, "\\.")}: no resources specified in the file`));
+      assert.match(r.stderr, /comments\.yaml: no resources specified in the file/);
+    }
+    assert.equal(cli(["validate", "-f", empty]).stdout, "0 BGP peer(s) read, 0 valid, 1 problem(s)\n");
+    const stdin = cli(["validate", "-f", "-"], "");
+    assert.equal(stdin.status, 1);
+    assert.match(stdin.stderr, /^stdin: no resources specified in the file$/m);
+  });
+
+  it("a problem repeated in many documents is listed three times, then counted", () => {
+    const many = write(
+      "v3-many.yaml",
+      Array.from(
+        { length: 50 },
+        (_, i) => `---\napiVersion: projectcalico.org/v3\nkind: BGPPeer\nmetadata: {name: p${i}}\nspec: {peerIP: 10.0.0.${i + 1}, asNumber: 64512}\n`,
+      ).join(""),
+    );
+    const r = cli(["convert", "-f", many]);
+    assert.equal(r.status, 1);
+    const lines = r.stderr.trim().split("\n");
+    assert.equal(lines.length, 5, r.stderr);
+    assert.match(lines[0], /v3-many\.yaml: document 1: is already a projectcalico\.org\/v3 BGPPeer/);
+    assert.equal(
+      lines[3],
+      "... and 47 more document(s) with the same problem: is already a projectcalico.org/v3 BGPPeer: nothing to convert (-o ts turns it into a BgpPeer)",
+    );
+    assert.equal(lines[4], "50 BGP peer(s) read, 50 problem(s). Nothing was converted.");
+  });
+});
+
 describe("convert", () => {
   it("turns v1 peers into v3 ones with calico-upgrade's names, node names and dotted ASNs", () => {
     const r = cli(["convert", "-f", "-"], V1);
