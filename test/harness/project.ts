@@ -54,6 +54,8 @@ export interface CliResult {
 
 export interface UserProject {
   dir: string;
+  /** The environment `run` gives commands, for a process a test spawns itself. */
+  env: NodeJS.ProcessEnv;
   write(file: string, text: string): void;
   /** A command in the project directory: CI=true, no TTY, the real `pulumi` first on PATH, a file backend of its own. */
   run(cmd: string, args: string[], env?: NodeJS.ProcessEnv): CliResult;
@@ -101,6 +103,7 @@ export function userProject(
   };
   const project: UserProject = {
     dir,
+    env: baseEnv,
     write: (file, text) => fs.writeFileSync(path.join(dir, file), text),
     pulumi: (args, env) => project.run("pulumi", args, env),
     run(cmd, args, env = {}) {
