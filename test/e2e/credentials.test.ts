@@ -133,5 +133,20 @@ describe("credentials under the plain CLI, with etcd's authentication on", { con
     for (const o of [r.stderr]) assert.ok(!o.includes("nobody-Pa55"));
     out = r.stderr;
     assert.doesNotMatch(out.split("\n")[0], /PERMISSION_DENIED|etcdserver/);
+
+    // A script tells them apart by the classes the package root exports.
+    const script = `const m = require("pulumi-calico-bgppeer");
+m.provider.read("host1").then(() => process.exit(3), (e) => {
+  console.log([e instanceof m.CredentialsMissingError, e instanceof m.AuthenticationFailedError, e instanceof m.PermissionDeniedError, e instanceof m.DatastoreError, e.summary.split(" ").slice(2, 6).join(" ")].join(","));
+  process.exit(0);
+});`;
+    const classes = (env: NodeJS.ProcessEnv) => {
+      const x = p.run(process.execPath, ["-e", script], { ETCD_ENDPOINTS: etcd.endpoint, ...env });
+      assert.equal(x.status, 0, x.stderr);
+      return x.stdout.trim();
+    };
+    assert.equal(classes({}), `true,true,false,true,etcd ${etcd.endpoint} (from environment)`);
+    assert.match(classes({ ETCD_USERNAME: "bgp", ETCD_PASSWORD: "wrong-Pa55word" }), /^false,true,false,true,/);
+    assert.match(classes({ ETCD_USERNAME: "nobody", ETCD_PASSWORD: "nobody-Pa55" }), /^false,false,true,true,/);
   });
 });
