@@ -5,7 +5,7 @@
  * --only rpc,latency,fleet,racks,cli,check,kdd (sections), --kdd-sizes 100,1000 (section 10's fleet sizes), --engine-profiles DIR (Go CPU profiles of the engine for each
  * fleet step; read them with `go tool pprof -top <pulumi binary> <file>`).
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -456,6 +456,51 @@ async function racks(etcd: TestEtcd, sizes: number[], pulumiRoot: string): Promi
  * 9. calico-bgppeer get and import of a 3,000-peer fabric, as processes (what a user waits for),
  * against one etcd Range of the same keys in-process, Node's own start-up, and calicoctl get.
  */
+/**
+ * `calico-bgppeer convert` and `validate` of a file of `size` seed-era v1 documents, and
+ * `calicoctl convert` of the same file: median time and peak memory of each process.
+ */
+function convertCost(size: number, runs: number): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bgppeer-bench-convert-"));
+  const file = path.join(dir, "v1.yaml");
+  const docs: string[] = [];
+  for (let i = 0; i < size; i++) {
+    docs.push(
+      `---\napiVersion: v1\nkind: bgpPeer\nmetadata:\n  scope: node\n  node: rack${Math.floor(i / 40)}-host${i % 40}\n  peerIP: 10.${Math.floor(i / 250) % 250}.${i % 250}.1\nspec:\n  asNumber: ${64512 + (i % 100)}\n`,
+    );
+  }
+  const text = docs.join("");
+  fs.writeFileSync(file, text);
+  const main = path.join(__dirname, "../provider/cli/main.js");
+  // GNU time's %e and %M: wall seconds and peak RSS in KB, of the command alone.
+  if (!fs.existsSync("/usr/bin/time")) throw new Error("the convert bench needs GNU time (/usr/bin/time): apt-get install -y time");
+  const measure = (cmd: string[]) => {
+    const times: number[] = [];
+    let peak = 0;
+    for (let i = 0; i < runs; i++) {
+      const r = spawnSync("/usr/bin/time", ["-f", "%e %M", ...cmd], {
+        encoding: "utf8",
+        maxBuffer: 1 << 28,
+        env: { ...process.env, DATASTORE_TYPE: "etcdv3", ETCD_ENDPOINTS: "http://127.0.0.1:9" },
+      });
+      if (r.status !== 0) throw new Error(`${cmd.join(" ")}: ${r.stderr}`);
+      const [secs, kb] = (r.stderr.trim().split("\n").pop() ?? "").split(" ").map(Number);
+      times.push(secs * 1000);
+      peak = Math.max(peak, kb);
+    }
+    return { ms: quantile(times, 0.5), mb: peak / 1024 };
+  };
+  const rows = [["command", `median ms (${runs} runs)`, "peak RSS, MB"]];
+  const ours = measure([process.execPath, main, "convert", "-f", file]);
+  rows.push([`calico-bgppeer convert -f (${size} v1 documents)`, fmt(ours.ms, 0), fmt(ours.mb, 0)]);
+  const val = measure([process.execPath, main, "validate", "-f", file]);
+  rows.push([`calico-bgppeer validate -f (${size} v1 documents)`, fmt(val.ms, 0), fmt(val.mb, 0)]);
+  const ctl = measure([process.env.CALICOCTL!, "convert", "-f", file]);
+  rows.push([`calicoctl convert -f (${size} v1 documents)`, fmt(ctl.ms, 0), fmt(ctl.mb, 0)]);
+  fs.rmSync(dir, { recursive: true, force: true });
+  return `${markdownTable(rows)}\n\nconvert / calicoctl convert: ${fmt(ours.ms / ctl.ms, 2)}x time, ${fmt(ours.mb / ctl.mb, 2)}x memory. The file is ${fmt(Buffer.byteLength(text) / 2 ** 20, 1)} MiB; each command is a new process.`;
+}
+
 async function cliCost(etcd: TestEtcd, size: number, runs: number): Promise<string> {
   const { impl: setImpl } = await import("../provider/set-impl");
   const { spawnSync } = await import("node:child_process");
@@ -758,7 +803,7 @@ async function main() {
     options: {
       sizes: { type: "string", default: "100,1000,3000" },
       iterations: { type: "string", default: "300" },
-      only: { type: "string", default: "rpc,latency,fleet,racks,cli,check,kdd" },
+      only: { type: "string", default: "rpc,latency,fleet,racks,cli,check,kdd,convert" },
       "engine-profiles": { type: "string" },
       // calicoctl in KDD mode is rate-limited to 5 requests a second after a burst of 100: at 3,000
       // peers its three steps alone take about an hour.
@@ -793,6 +838,7 @@ async function main() {
         `## 3-6. Fleet (real Pulumi CLI, file backend): BgpPeer against a do-nothing dynamic provider\n\n${await fleet(etcd, sizes, path.dirname(pulumiBin), values["engine-profiles"])}\n`,
       );
     if (only.has("cli")) console.log(`## 9. calico-bgppeer get and import\n\n${await cliCost(etcd, 3000, 5)}\n`);
+    if (only.has("convert")) console.log(`## 11. calico-bgppeer convert and validate of 20,000 documents\n\n${convertCost(20_000, 3)}\n`);
     if (only.has("racks"))
       console.log(`## 8. The same fabrics per rack (RackPeers, checkpoints on), and calicoctl apply\n\n${await racks(etcd, sizes, path.dirname(pulumiBin))}\n`);
     if (only.has("kdd")) {
