@@ -121,7 +121,7 @@ function readAll(files: string[]): { manifests: Manifest[]; problems: ManifestPr
 const SAME_PROBLEM_SHOWN = 3;
 
 /** Problems as lines, in order; one repeated in many documents is listed a few times, then counted. */
-export function problemLines(problems: ManifestProblem[]): string[] {
+function problemLines(problems: ManifestProblem[]): string[] {
   const seen = new Map<string, number>();
   const lines: string[] = [];
   for (const pr of problems) {
