@@ -55,10 +55,11 @@ export const impl = {
       const b = backend();
       const own = found !== undefined && ownedByStack(b, peer.__owner, found.existing);
       const foreign = found ? foreignMark(peer.name, markOf(found.existing), peer, "adopted") : undefined;
-      // About the peer as a whole, not a property: the engine then prints the reason as it is,
-      // not as "property adopt value {<nil>} has a problem" when the program never set adopt.
+      // Refusals of the peer as a whole, not of a property: the engine then prints the reason as it
+      // is, not as "property adopt value {<nil>} has a problem" (adopt unset) or "property name
+      // value ..." (a name the program may never have written: seed terms derive it).
       if (foreign) return { failures: [{ property: "", reason: foreign }] };
-      if (found && !peer.adopt && !own) return { failures: [{ property: "name", reason: `name: ${alreadyExists(peer.name, found.existing, b)}` }] };
+      if (found && !peer.adopt && !own) return { failures: [{ property: "", reason: alreadyExists(peer.name, found.existing, b) }] };
       // The dynamic provider host passes what a provider writes to stderr on to the CLI's output.
       if (own)
         console.error(

@@ -31,10 +31,10 @@ describe("check of a new peer (preview)", () => {
     const rev = await revision();
     const before = await etcd.rpcCounts();
     const r = await provider.check!({}, { name: "pre-existing", peerIP: "10.0.0.7", asNumber: 64512 });
-    assert.equal(r.failures?.[0].property, "name");
+    assert.equal(r.failures?.[0].property, "", "a refusal of the peer as a whole");
     assert.match(
       r.failures![0].reason,
-      /^name: BGPPeer "pre-existing" already exists in etcd \(uid 99999999-2222-4333-8444-555555555555, created 2020-02-02T02:02:02Z\) and is not managed by this stack; nothing was written\. To bring it under Pulumi management, set `adopt: true`/,
+      /^BGPPeer "pre-existing" already exists in etcd \(uid 99999999-2222-4333-8444-555555555555, created 2020-02-02T02:02:02Z\) and is not managed by this stack; nothing was written\. To bring it under Pulumi management, set `adopt: true`/,
     );
     const after = await etcd.rpcCounts();
     assert.equal((after["KV.Range"] ?? 0) - (before["KV.Range"] ?? 0), 1, "one read");
