@@ -1,4 +1,6 @@
 import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { providerConfigKeys, VERSION_KEYS } from "./datastore/config";
 
@@ -30,14 +32,17 @@ export function checkConnectionOnce(): void {
   // Only stack config is recorded: settings from the environment or calicoctl's file are read
   // afresh by every refresh and destroy, so a stack without calico: connection keys has nothing to guard.
   if (!Object.keys(values).some((k) => k !== VERSION_KEYS.stack)) return;
-  if (!__filename.endsWith(".js")) {
+  // Loaded from its TypeScript sources (this repository's demo runs them through ts-node), the
+  // child is the built module, which the demo builds first.
+  const script = __filename.endsWith(".js") ? __filename : path.join(__dirname, "..", "dist", "provider", "connection-check.js");
+  if (!fs.existsSync(script)) {
     throw new pulumi.RunError(
-      `pulumi-calico-bgppeer is loaded from its TypeScript sources (${__filename}); an up needs the built package. Run \`npm run build:lib\` in its repository and import it by its name, "pulumi-calico-bgppeer".`,
+      `pulumi-calico-bgppeer is loaded from its TypeScript sources and ${script} is missing: run \`npm run build:lib\` in its repository.`,
     );
   }
   try {
     // The settings, secrets among them, go through stdin, not the command line or environment.
-    execFileSync(process.execPath, [__filename], { input: JSON.stringify(values), stdio: ["pipe", "pipe", "pipe"], encoding: "utf8" });
+    execFileSync(process.execPath, [script], { input: JSON.stringify(values), stdio: ["pipe", "pipe", "pipe"], encoding: "utf8" });
   } catch (e) {
     const out = (e as { stdout?: string }).stdout?.trim();
     throw new pulumi.RunError(

@@ -1,4 +1,4 @@
-import { BgpPeer } from "pulumi-calico-bgppeer";
+import { BgpPeer } from "../../provider";
 
 /**
  * Bringing peers that calicoctl (or calico-upgrade) created under management. With `adopt: true`,
