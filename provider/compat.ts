@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { version as sdkVersion } from "@pulumi/pulumi/version";
+import { atLeast, parseCalicoVersion } from "./model/versions";
 
 /**
  * Which Node.js and @pulumi/pulumi a program runs on, against the lines the tests run
@@ -12,18 +13,10 @@ export const OLDEST_SDK = "3.216.0";
 /** The first SDK that declares `engines.node >=22` (pulumi/pulumi#23722, CHANGELOG 3.249.0). */
 export const FIRST_SDK_NEEDING_NODE_22 = "3.249.0";
 
-function parts(v: string): number[] {
-  return v
-    .replace(/^v/, "")
-    .split(/[.-]/)
-    .slice(0, 3)
-    .map((n) => Number.parseInt(n, 10) || 0);
-}
-
+/** Whether version `a` ("v20.20.2", "3.248.0") comes before `b`; the release parser Calico versions use. */
 function below(a: string, b: string): boolean {
-  const [x, y] = [parts(a), parts(b)];
-  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i] < y[i];
-  return false;
+  const v = parseCalicoVersion(a);
+  return v !== undefined && !atLeast(v, b);
 }
 
 /** Why `node` with SDK `sdk` is outside what we test, or undefined when it is inside. */
@@ -31,7 +24,7 @@ export function runtimeWarning(node: string, sdk: string): string | undefined {
   if (below(sdk, OLDEST_SDK)) {
     return `@pulumi/pulumi ${sdk} is older than ${OLDEST_SDK}, the first whose dynamic providers return inputs from read: pulumi refresh cannot take in changes made outside Pulumi. Upgrade @pulumi/pulumi (npm install @pulumi/pulumi@latest).`;
   }
-  if (parts(node)[0] < 22 && !below(sdk, FIRST_SDK_NEEDING_NODE_22)) {
+  if (below(node, "22.0.0") && !below(sdk, FIRST_SDK_NEEDING_NODE_22)) {
     return `@pulumi/pulumi ${sdk} requires Node.js 22 or newer (its engines field, since ${FIRST_SDK_NEEDING_NODE_22}), and this program runs on Node.js ${node.replace(/^v/, "")}. pulumi-calico-bgppeer does not test this combination. Use Node.js 22 or 24, or @pulumi/pulumi below ${FIRST_SDK_NEEDING_NODE_22}.`;
   }
   return undefined;

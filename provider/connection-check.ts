@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { providerConfigKeys, VERSION_KEYS } from "./datastore/config";
+import { providerConfig, VERSION_KEYS } from "./datastore/config";
 
 /**
  * The engine records the stack's `calico:` settings as the provider's inputs at every `pulumi up`,
@@ -24,11 +24,7 @@ let checked = false;
 export function checkConnectionOnce(): void {
   if (checked || pulumi.runtime.isDryRun()) return;
   checked = true;
-  const values: Record<string, string> = {};
-  for (const key of providerConfigKeys()) {
-    const v = pulumi.runtime.getConfig(key);
-    if (v !== undefined) values[key] = v;
-  }
+  const values = providerConfig((key) => pulumi.runtime.getConfig(key));
   // Only stack config is recorded: settings from the environment or calicoctl's file are read
   // afresh by every refresh and destroy, so a stack without calico: connection keys has nothing to guard.
   if (!Object.keys(values).some((k) => k !== VERSION_KEYS.stack)) return;

@@ -19,7 +19,7 @@ import {
   storeName,
   updateObject,
 } from "./client";
-import { providerConfigKeys } from "./datastore/config";
+import { providerConfig } from "./datastore/config";
 import { checkInputs, type PeerInputs, SPEC_FIELDS, specEqual, UNKNOWN } from "./model/spec";
 
 export type { PeerOutputs } from "./client";
@@ -35,12 +35,7 @@ type Json = Record<string, unknown>;
 
 export const impl = {
   async configure(req: dynamic.ConfigureRequest): Promise<void> {
-    const values: Record<string, string> = {};
-    for (const key of providerConfigKeys()) {
-      const v = req.config.get(key);
-      if (v !== undefined) values[key] = v;
-    }
-    setStackConfig(values);
+    setStackConfig(providerConfig((key) => req.config.get(key)));
   },
 
   async check(olds: Json, news: Json): Promise<dynamic.CheckResult> {

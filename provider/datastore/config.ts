@@ -290,9 +290,17 @@ function calicoctlSpec(file: string): Record<string, unknown> | undefined {
 /** The Calico release the peers are for, when the user says: stack config, then the environment. */
 export const VERSION_KEYS = { stack: "calico:calicoVersion", env: "CALICO_VERSION" } as const;
 
-/** Every stack config key the provider reads: what configure takes, and what an up's connection check resolves. */
-export function providerConfigKeys(): string[] {
-  return [...Object.values(STACK_KEYS), ...Object.values(KUBE_STACK_KEYS), VERSION_KEYS.stack];
+/**
+ * The stack config the provider reads, from `get` (the provider's configure request, or the
+ * program's config at an up's connection check): every key that has a value.
+ */
+export function providerConfig(get: (key: string) => string | undefined): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const key of [...Object.values(STACK_KEYS), ...Object.values(KUBE_STACK_KEYS), VERSION_KEYS.stack]) {
+    const v = get(key);
+    if (v !== undefined) values[key] = v;
+  }
+  return values;
 }
 
 export function configuredCalicoVersion({ stack, env = process.env }: ResolveInputs): { version: CalicoVersion; source: string } | undefined {

@@ -20,7 +20,8 @@ export function parseCalicoVersion(text: string): CalicoVersion | undefined {
   return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3] ?? 0), text: text.trim() };
 }
 
-function atLeast(v: CalicoVersion, since: string): boolean {
+/** Whether `v` is `since` or later (major, minor, patch). */
+export function atLeast(v: CalicoVersion, since: string): boolean {
   const s = parseCalicoVersion(since)!;
   return v.major !== s.major ? v.major > s.major : v.minor !== s.minor ? v.minor > s.minor : v.patch >= s.patch;
 }

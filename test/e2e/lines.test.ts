@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { PEER_PREFIX, peerKey } from "../../provider/model/keys";
 import { type Calicoctl, calicoctlFor } from "../harness/calicoctl";
-import { startEtcd, type TestEtcd } from "../harness/etcd";
+import { suiteEtcd, type TestEtcd } from "../harness/etcd";
 import { LINES, type Line, linePath } from "../harness/lines";
 import { PULUMI_TEMPLATE_TSCONFIG, packedTarball, sdkCopies, type UserProject, userProject } from "../harness/project";
 
@@ -81,17 +81,13 @@ after(() => {
 
 for (const line of LINES) {
   describe(`line ${line.id}: Node ${line.node}, @pulumi/pulumi ${line.sdk}, pulumi ${line.cli}`, { concurrency: false }, () => {
-    let etcd: TestEtcd;
+    const etcd = suiteEtcd();
     let ctl: Calicoctl;
     let p: UserProject;
-    before(async () => {
-      etcd = await startEtcd();
+    before(() => {
       ctl = calicoctlFor(etcd.endpoint);
     });
-    after(async () => {
-      ctl?.cleanup();
-      await etcd?.stop();
-    });
+    after(() => ctl?.cleanup());
 
     it("npm install takes the package beside the line's SDK with no flags, one SDK copy, on the line's Node.js and CLI", () => {
       p = projectOn(line, line.id, etcd, program({ tor: 64512, rack: 65002 }));
@@ -190,13 +186,7 @@ for (const line of LINES) {
 describe("a stack made on Node 20 with SDK 3.248 and CLI 3.248, moved to Node 24, SDK 3.276 and CLI 3.276", { concurrency: false }, () => {
   const from = LINES.find((l) => l.node === 20 && l.sdk === "3.248.0" && l.cli === "v3.248.0")!;
   const to = LINES.find((l) => l.node === 24 && l.sdk === "3.276.0" && l.cli === "v3.276.0")!;
-  let etcd: TestEtcd;
-  before(async () => {
-    etcd = await startEtcd();
-  });
-  after(async () => {
-    await etcd?.stop();
-  });
+  const etcd = suiteEtcd();
 
   it("shows no diff, refreshes and updates with no write, and then manages the peers as before", async () => {
     const p = projectOn(from, "upgraded", etcd, program({ tor: 64512, rack: 65002 }));
@@ -236,13 +226,7 @@ describe("a stack made on Node 20 with SDK 3.248 and CLI 3.248, moved to Node 24
 
 describe("Node 20 with SDK 3.276, outside the matrix (Pulumi's SDK declares Node 22+ from 3.249)", { concurrency: false }, () => {
   const on: Line = { id: "node20-sdk3.276", node: 20, sdk: "3.276.0", cli: "v3.248.0", suite: "project" };
-  let etcd: TestEtcd;
-  before(async () => {
-    etcd = await startEtcd();
-  });
-  after(async () => {
-    await etcd?.stop();
-  });
+  const etcd = suiteEtcd();
 
   it("installs, runs, and a preview warns once, naming the versions and what to use", async () => {
     const p = projectOn(on, "node20-new-sdk", etcd, program({ tor: 64512, rack: 65002 }));

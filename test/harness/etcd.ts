@@ -145,6 +145,21 @@ export async function startEtcd(opts: EtcdOptions = {}): Promise<TestEtcd> {
  * handed to the provider in this process through ETCD_ENDPOINTS, stopped after them with the
  * provider's client. The object returned is filled in when etcd has started.
  */
+/**
+ * An etcd started before the enclosing suite's tests and stopped after them. The object is filled
+ * in by the suite's `before` hook, so read its fields inside tests and hooks.
+ */
+export function suiteEtcd(opts: EtcdOptions = {}): TestEtcd {
+  const etcd = {} as TestEtcd;
+  before(async () => {
+    Object.assign(etcd, await startEtcd(opts));
+  });
+  after(async () => {
+    await etcd.stop?.();
+  });
+  return etcd;
+}
+
 export function etcdForProvider(opts: EtcdOptions = {}): TestEtcd {
   const etcd = {} as TestEtcd;
   before(async () => {
