@@ -12,10 +12,10 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { Etcd3 } from "etcd3";
 import { stringify } from "yaml";
-import { closeBackends } from "../provider/datastore/backend";
-import { closeClient } from "../provider/datastore/client";
-import { countRequests, kubeRequests } from "../provider/datastore/kube";
-import { impl, type PeerOutputs } from "../provider/impl";
+import { closeClient } from "../provider/datastore/etcd/connection";
+import { countRequests, kubeRequests } from "../provider/datastore/kube/backend";
+import { closeBackends } from "../provider/datastore/select";
+import { impl, type PeerOutputs } from "../provider/dynamic/peer-provider";
 import { peerKey } from "../provider/model/codec";
 import { checkInputs } from "../provider/model/spec";
 import { type Calicoctl, calicoctlFor, calicoctlForKube } from "../test/harness/calicoctl";
@@ -502,7 +502,7 @@ function convertCost(size: number, runs: number): string {
 }
 
 async function cliCost(etcd: TestEtcd, size: number, runs: number): Promise<string> {
-  const { impl: setImpl } = await import("../provider/set-impl");
+  const { impl: setImpl } = await import("../provider/dynamic/set-provider");
   const { spawnSync } = await import("node:child_process");
   const inputs = await setImpl.check(
     { peers: {} },

@@ -1,26 +1,29 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { serializedProvider } from "./resource";
+import { serializedProvider } from "./program/bgp-peer";
 
-export { BgpPeer, BgpPeerArgs, SecretKeyRefArgs } from "./resource";
+export { BgpPeer, BgpPeerArgs, SecretKeyRefArgs } from "./program/bgp-peer";
 /** The dynamic provider BgpPeer uses (the same object), for use with your own dynamic.Resource. */
 export const provider: dynamic.ResourceProvider = serializedProvider();
-// The error classes, so that scripts driving `provider` can tell failures apart with instanceof.
-export { ConfigError } from "./datastore/config";
+export type { PeerOutputs as BgpPeerOutputs } from "./core/outputs";
+export type { SetOutputs as BgpPeerSetOutputs, SetPeer as BgpPeerSetPeer } from "./core/set";
+// The error classes, so that scripts driving `provider` can tell failures apart with instanceof
+// and read what each carries (peer, set, datastore, operation, written, remedy, peers).
 export {
   AlreadyExistsError,
   AuthenticationFailedError,
+  ConfigError,
   ConflictError,
   CredentialsMissingError,
   DatastoreError,
+  type ErrorFields,
   FilterMissingError,
   InvalidInputError,
   NotFoundError,
   PermissionDeniedError,
   UnreachableError,
   UnsupportedFieldError,
+  type Written,
 } from "./datastore/errors";
-export type { PeerOutputs as BgpPeerOutputs } from "./impl";
 export { RuleError } from "./model/errors";
 export type { PeerInputs as BgpPeerInputs, PeerSpec } from "./model/spec";
-export type { SetOutputs as BgpPeerSetOutputs, SetPeer as BgpPeerSetPeer } from "./set";
-export { BgpPeerSet, BgpPeerSetArgs, BgpPeerSetEntry, RackPeerDefaults, RackPeers, RackPeersArgs, TorArgs } from "./set-resource";
+export { BgpPeerSet, BgpPeerSetArgs, BgpPeerSetEntry, RackPeerDefaults, RackPeers, RackPeersArgs, TorArgs } from "./program/peer-set";

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import * as fs from "node:fs";
 import { Command, Option } from "commander";
-import { backendFor, closeBackends } from "../datastore/backend";
+import type { Stored } from "../datastore/api";
 import { type Datastore, resolveDatastore } from "../datastore/config";
-import type { StoredKV } from "../datastore/store";
+import { backendFor, closeBackends } from "../datastore/select";
 import { UnreadableValueError } from "../model/codec";
 import { RuleError } from "../model/errors";
 import { parseSelector, type Selector } from "../model/selector";
@@ -51,7 +51,7 @@ async function read(sel: Selection): Promise<Read> {
   const selector = sel.selector === undefined ? undefined : parseOrFail(sel.selector);
   const b = backendFor(connection(sel.config));
   const problems: string[] = [];
-  const kvs: [string, StoredKV][] = [];
+  const kvs: [string, Stored][] = [];
   let revision: string;
   try {
     if (sel.names.length) {

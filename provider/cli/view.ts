@@ -1,5 +1,5 @@
-import type { StoredKV } from "../datastore/store";
-import { decodeValue, field, METADATA_ORDER, peerKey, UnreadableValueError } from "../model/codec";
+import { peerOf, type Stored } from "../datastore/api";
+import { field, METADATA_ORDER } from "../model/codec";
 import { FIELDS, SPEC_FIELDS } from "../model/fields";
 import { goYaml } from "./goyaml";
 
@@ -21,9 +21,8 @@ function isEmpty(v: unknown): boolean {
   return v === undefined || v === null || v === "" || (typeof v === "object" && Object.keys(v as object).length === 0);
 }
 
-export function peerView(name: string, kv: StoredKV): PeerView {
-  if (kv.unreadable) throw new UnreadableValueError(peerKey(name), kv.unreadable);
-  const stored = decodeValue(peerKey(name), kv.value);
+export function peerView(name: string, kv: Stored): PeerView {
+  const stored = peerOf(name, kv);
   const raw = stored.raw;
   const rawMeta = (field(raw, "metadata") ?? {}) as Json;
   const rawSpec = (field(raw, "spec") ?? {}) as Json;

@@ -1,6 +1,8 @@
 import * as fs from "node:fs";
 import { type CalicoVersion, parseCalicoVersion } from "../model/versions";
-import type { KubeOverrides, KubeSettings } from "./kubeconfig";
+import type { DatastoreType } from "./api";
+import { ConfigError } from "./errors";
+import { type KubeOverrides, type KubeSettings, kubeSettings } from "./kube/kubeconfig";
 
 /**
  * Where the etcd connection comes from, in precedence order. The first source that names
@@ -28,13 +30,6 @@ export interface ConnectionSettings {
 
 export const DEFAULT_CALICOCTL_CONFIG = "/etc/calico/calicoctl.cfg";
 export const DEFAULT_TIMEOUT_MS = 10_000;
-
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
-  }
-}
 
 /** Stack config keys, all in the `calico:` namespace. */
 export const STACK_KEYS = {
@@ -84,8 +79,6 @@ const FILE_KEYS = {
 
 type Getter = (key: string) => string | undefined;
 type Field = keyof typeof FILE_KEYS;
-
-export type DatastoreType = "etcdv3" | "kubernetes";
 
 function checkDatastoreType(value: string | undefined, where: string): DatastoreType | undefined {
   if (value === undefined || value === "") return undefined;
@@ -237,7 +230,6 @@ export function resolveDatastore({ stack, env = process.env }: ResolveInputs): D
     return parseTimeout(t, stackGet(STACK_KEYS.timeout) !== undefined ? `stack config ${STACK_KEYS.timeout}` : `environment variable ${ENV_KEYS.timeout}`);
   };
   const kube = (source: string, o: KubeOverrides): Datastore => {
-    const { kubeSettings } = require("./kubeconfig") as typeof import("./kubeconfig");
     return { type: "kubernetes", kube: kubeSettings(o, source, timeout(), env) };
   };
   if (stackType === "kubernetes") {

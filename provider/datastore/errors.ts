@@ -1,127 +1,129 @@
-import { EtcdAuthenticationFailedError, EtcdInvalidAuthTokenError, EtcdPermissionDeniedError, GRPCUnauthenticatedError } from "etcd3";
-import { type ConnectionSettings, describe } from "./config";
-
 /**
- * A failure of the datastore or of what it holds. Each kind is its own class, so callers and tests
- * can tell them apart, and each message says what to do. Messages never hold a secret.
+ * Every failure this package reports, as data. Each class is one kind of failure; each instance
+ * carries what a script needs to act on it (the peer or set, the datastore, the operation, what
+ * was written, the remedy), and one formatter (`tell`) builds the message from those fields, so
+ * that every refusal reads the same way wherever it is raised. Messages never hold a secret.
  *
- * `summary` says what happened in words; `detail`, when there is one, is what the datastore
- * client itself said (a gRPC status, say), put on a line of its own below. `stack` holds the
- * message alone: the dynamic provider host prints a failed call's stack, and its frames say
- * nothing to a user.
+ * The message: `<subject> <reason>. Nothing was written. <remedy>`, with the datastore client's
+ * own words, when there are any, on a line of their own below. `stack` holds the message alone:
+ * the dynamic provider host prints a failed call's stack, and its frames say nothing to a user.
  */
+
+/** What a failure left in the datastore. */
+export type Written =
+  /** Nothing: the failure was found before any write. */
+  | "nothing"
+  /** Some writes of a set landed, and the message says which; state records none of them. */
+  | "partly"
+  /** Unknown: the datastore did not answer, and says nothing of what landed. */
+  | "unknown";
+
+export interface ErrorFields {
+  /** The failure as a sentence without its subject and final period: "was changed outside Pulumi: …". */
+  reason: string;
+  /** What is wrong with the subject, when the failure is a list of rules it breaks (shown after a colon). */
+  problems?: string[];
+  /** The BGPPeer's Calico name, when the failure is about one peer. */
+  peer?: string;
+  /** The BgpPeerSet's (or RackPeers') name, when the failure is about a set. */
+  set?: string;
+  /** "etcd" or "the Kubernetes datastore" (with where, when the connection failed). */
+  datastore?: string;
+  /** The operation that failed: create, update, delete, read, adopt, preview, check. */
+  operation?: string;
+  written?: Written;
+  /** What to do, in one or two sentences. */
+  remedy?: string;
+  /** What the datastore client itself said (a gRPC status, an HTTP message): shown below the rest. */
+  detail?: string;
+  /** A set's refusal: one error per peer it names. */
+  peers?: DatastoreError[];
+}
+
+/** The message for `f`: the one place where a failure becomes text. */
+export function tell(f: ErrorFields): string {
+  // A set's failure about one of its peers names both.
+  const subject = [f.set !== undefined && `BgpPeerSet "${f.set}":`, f.peer !== undefined && `BGPPeer "${f.peer}"`].filter(Boolean).join(" ");
+  const said = f.problems?.length ? `${subject ? `${subject.replace(/:$/, "")}: ` : ""}${f.problems.join("; ")}` : `${subject ? `${subject} ` : ""}${f.reason}`;
+  const parts = [`${said.replace(/\.$/, "")}.`];
+  if (f.written === "nothing") parts.push("Nothing was written.");
+  if (f.remedy) parts.push(f.remedy);
+  const text = parts.join(" ");
+  return f.detail ? `${text}\n(${f.detail})` : text;
+}
+
 export class DatastoreError extends Error {
-  summary = "";
-  constructor(
-    summary: string,
-    readonly detail?: string,
-  ) {
-    super(summary);
+  reason = "";
+  readonly peer?: string;
+  readonly set?: string;
+  readonly datastore?: string;
+  readonly operation?: string;
+  readonly written?: Written;
+  readonly remedy?: string;
+  readonly detail?: string;
+  readonly peers?: DatastoreError[];
+  readonly problems?: string[];
+
+  /** A string is a reason with no other fields (a failure of the connection says everything in it). */
+  constructor(fields: ErrorFields | string, detail?: string) {
+    const f = typeof fields === "string" ? { reason: fields, detail } : fields;
+    super(f.reason);
     this.name = new.target.name;
-    this.restate(summary);
+    Object.assign(this, f);
+    this.restate({});
   }
 
-  /** The same failure told with another summary (a caller adds what it knows); the detail stays below. */
-  restate(summary: string): this {
-    this.summary = summary;
-    this.message = this.detail ? `${summary}\n(${this.detail})` : summary;
+  /** The summary, without the client's detail: the message's first line. */
+  get summary(): string {
+    return tell({ ...this.fields(), detail: undefined });
+  }
+
+  fields(): ErrorFields {
+    const { reason, problems, peer, set, datastore, operation, written, remedy, detail, peers } = this;
+    return { reason, problems, peer, set, datastore, operation, written, remedy, detail, peers };
+  }
+
+  /** The same failure with some fields changed (a caller adds what it knows); the message follows. */
+  restate(changes: Partial<ErrorFields>): this {
+    Object.assign(this, changes);
+    this.message = tell(this.fields());
     this.stack = `${this.name}: ${this.message}`;
     return this;
   }
 }
 
-/** The peer exists, and this resource may not take it over (no `adopt`). */
+/** The peer exists, and this resource may not take it over (no `adopt`, or another stack's mark). */
 export class AlreadyExistsError extends DatastoreError {}
-/** The peer changed in etcd since the state last saw it; nothing was written. */
+/** The peer changed in the datastore since the state last saw it (or belongs to another stack now); nothing was written. */
 export class ConflictError extends DatastoreError {}
-/** The peer is gone from etcd (deleted outside Pulumi); nothing was written. */
+/** The peer is gone from the datastore (deleted outside Pulumi); nothing was written. */
 export class NotFoundError extends DatastoreError {}
 /** A BGPFilter the peer names does not exist; nothing was written. */
 export class FilterMissingError extends DatastoreError {
   constructor(
-    message: string,
+    fields: ErrorFields,
     readonly missing: string[],
   ) {
-    super(message);
+    super(fields);
   }
 }
-/** etcd did not answer: down, unreachable, wrong endpoint or TLS, or too slow. */
+/** The datastore did not answer: down, unreachable, wrong endpoint or TLS, or too slow. */
 export class UnreachableError extends DatastoreError {}
-/** etcd refused the credentials (wrong username or password, or no client certificate it trusts). */
+/** The datastore refused the credentials (wrong username or password, token, or client certificate). */
 export class AuthenticationFailedError extends DatastoreError {}
 /** etcd has authentication on, and no username was configured: it answered "user name is empty". */
 export class CredentialsMissingError extends AuthenticationFailedError {}
-/** The credentials work, but their etcd role may not do this operation on this key. */
+/** The credentials work, but may not do this operation on this key or resource. */
 export class PermissionDeniedError extends DatastoreError {}
-/** Inputs that did not come through check, or still hold a value unknown at preview; nothing was written. */
+/** Inputs that did not come through check, still hold a value unknown at preview, or that the datastore rejects; nothing was written. */
 export class InvalidInputError extends DatastoreError {}
 /** A BGPPeer field the cluster's Calico release does not have; nothing was written. */
 export class UnsupportedFieldError extends DatastoreError {}
 
-/** `text` with every occurrence of every secret in `s` replaced. */
-export function redact(text: string, s: ConnectionSettings): string {
-  let out = text;
-  for (const secret of [s.password, s.key]) if (secret) out = out.split(secret).join("***");
-  return out;
-}
-
-/** Where the etcd username and password can be set, for the source the settings came from. */
-function credentialKeys(s: ConnectionSettings): string {
-  if (s.source === "environment") return "ETCD_USERNAME and ETCD_PASSWORD";
-  if (s.source === "calicoctl config file") return "etcdUsername and etcdPassword in the calicoctl config file";
-  return "calico:etcdUsername, and calico:etcdPassword with --secret";
-}
-
-/**
- * Refresh and destroy run with the stack config the engine recorded at the last up, which may not
- * be what Pulumi.<stack>.yaml holds now; `--run-program` makes them take the current one.
- */
-function recordedHint(s: ConnectionSettings, op: string): string {
-  // Refresh reads, destroy deletes; a preview or an up runs with the config as it is now.
-  return s.source === "stack config" && /^(read|delete)\b/.test(op)
-    ? " If this is `pulumi refresh` or `pulumi destroy`: they use the stack config recorded at the stack's last up, not Pulumi.<stack>.yaml as it is now; fixed config takes effect with `--run-program` (pulumi refresh --run-program, pulumi destroy --run-program) or after the next `pulumi up`."
-    : "";
-}
-
-/** Why a transport failure happened, in words, for the first line; the client's own text goes below. */
-function reasonOf(text: string, s: ConnectionSettings): string {
-  if (/deadline|timed? ?out|DEADLINE_EXCEEDED/i.test(text)) return `timed out after ${s.timeoutMs} ms`;
-  if (/ECONNREFUSED|connection refused/i.test(text)) return "connection refused";
-  if (/ENOTFOUND|EAI_AGAIN|getaddrinfo/i.test(text)) return "the host name does not resolve";
-  if (/SSL|TLS|certificate|handshake/i.test(text)) return "the TLS handshake failed (check the CA, client certificate and key)";
-  return "no answer";
-}
-
-/**
- * A transport failure as a typed error naming the operation, the endpoints and where the settings
- * came from, never the credentials. The first line says what happened in words; what the etcd
- * client said (a gRPC status) follows on its own line.
- */
-export function wrapTransport(err: unknown, s: ConnectionSettings, op: string): Error {
-  if (err instanceof DatastoreError) return err;
-  const e = err as Error;
-  const text = redact(`${e?.name ?? "Error"}: ${e?.message ?? String(err)}`, s);
-  const detail = `etcd client: ${text}`;
-  const where = describe(s);
-  if (/etcdserver: user name is empty/.test(text)) {
-    return new CredentialsMissingError(
-      `${op} failed: ${where} has authentication on, and no etcd user is configured. Set ${credentialKeys(s)}, or use a client certificate whose common name is an etcd user.${recordedHint(s, op)}`,
-      detail,
-    );
+/** Settings that cannot be used: a bad endpoint, a missing file, an unknown datastore type. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
   }
-  if (err instanceof EtcdAuthenticationFailedError || err instanceof EtcdInvalidAuthTokenError || err instanceof GRPCUnauthenticatedError) {
-    const who = s.username !== undefined ? `user ${JSON.stringify(s.username)}` : "the client";
-    return new AuthenticationFailedError(
-      `${op} failed: ${where} refused the credentials of ${who}: authentication failed. Check the username and password (${credentialKeys(s)}).${recordedHint(s, op)}`,
-      detail,
-    );
-  }
-  if (err instanceof EtcdPermissionDeniedError) {
-    const who = s.username !== undefined ? `user ${JSON.stringify(s.username)}` : "the client certificate's user";
-    return new PermissionDeniedError(
-      `${op} failed: ${where} denied ${who} permission: its role needs read and write on the prefix /calico/resources/v3/projectcalico.org/bgppeers/ (and read on .../bgpfilters/ and .../clusterinformations/).${recordedHint(s, op)}`,
-      detail,
-    );
-  }
-  return new UnreachableError(`${op} failed: cannot reach ${where}: ${reasonOf(text, s)}`, detail);
 }

@@ -133,7 +133,7 @@ function isObject(v: unknown): v is Json {
 export class UnreadableValueError extends Error {
   constructor(
     readonly key: string,
-    why: string,
+    readonly why: string,
   ) {
     super(`the value stored at ${key} is not a BGPPeer Calico can read (${why}); calico-node ignores it. Fix or delete it with calicoctl or etcdctl.`);
     this.name = "UnreadableValueError";

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
+import { OWNER_ANNOTATION } from "./keys";
 
 /**
  * The uid a create gives a peer. calicoctl draws a random one; BgpPeer derives it from the stack
@@ -29,4 +30,10 @@ export function createUid(owner: string | undefined, name: string): string {
 /** Whether `uid` is the one this stack gives the peer `name` at create. */
 export function isOwnUid(owner: string | undefined, name: string, uid: string | undefined): boolean {
   return owner !== undefined && uid !== undefined && uid === ownedUid(owner, name);
+}
+
+/** The stack that last wrote a peer, from its mark (OWNER_ANNOTATION), if any. */
+export function markOf(meta: { annotations?: Record<string, string> } | undefined): string | undefined {
+  const m = meta?.annotations?.[OWNER_ANNOTATION];
+  return m === undefined || m === "" ? undefined : m;
 }

@@ -256,7 +256,7 @@ describe("a TypeScript project with Pulumi's template tsconfig (TypeScript 5.9),
     assert.notEqual(r.status, 0, "the preview fails, as the up after the merge would");
     assert.match(
       r.stdout + r.stderr,
-      /resource 'legacy' has a problem: BGPPeer "legacy" already exists in etcd \(uid bbbbbbbb-2222-4333-8444-555555555555, created 2020-01-01T00:00:00Z\) and is not managed by this stack; nothing was written\. To bring it under Pulumi management, set `adopt: true`/,
+      /resource 'legacy' has a problem: BGPPeer "legacy" already exists in etcd \(uid bbbbbbbb-2222-4333-8444-555555555555, created 2020-01-01T00:00:00Z\) and is not managed by this stack\. Nothing was written\. To bring it under Pulumi management, set `adopt: true`/,
     );
     p.write("index.ts", program(64513, `new BgpPeer("legacy", { name: "legacy", peerIP: "10.7.0.1", asNumber: 64999, adopt: true });`));
     r = p.pulumi(["preview", "--diff"]);

@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before } from "node:test";
 import { Etcd3 } from "etcd3";
-import { closeClient } from "../../provider/datastore/client";
+import { closeClient } from "../../provider/datastore/etcd/connection";
 
 // Shared with the demo, which is plain JS.
 // eslint-disable-next-line @typescript-eslint/no-var-requires

@@ -1,6 +1,6 @@
 import { after, before } from "node:test";
-import { closeBackends } from "../../provider/datastore/backend";
-import { countRequests, kubeRequests } from "../../provider/datastore/kube";
+import { countRequests, kubeRequests } from "../../provider/datastore/kube/backend";
+import { closeBackends } from "../../provider/datastore/select";
 
 // Shared with the demo, which is plain JS.
 const shared = require("../../../scripts/kube.js") as {

@@ -5,10 +5,11 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Range } from "etcd3";
 import { provider } from "../../provider";
-import { closeClient } from "../../provider/datastore/client";
 import { resolveConnection, resolveDatastore } from "../../provider/datastore/config";
-import { AuthenticationFailedError, PermissionDeniedError, redact, UnreachableError } from "../../provider/datastore/errors";
-import { impl } from "../../provider/impl";
+import { AuthenticationFailedError, PermissionDeniedError, UnreachableError } from "../../provider/datastore/errors";
+import { closeClient } from "../../provider/datastore/etcd/connection";
+import { redact } from "../../provider/datastore/etcd/errors";
+import { impl } from "../../provider/dynamic/peer-provider";
 import { peerKey } from "../../provider/model/codec";
 import { freePort, startEtcd, type TestEtcd } from "../harness/etcd";
 

@@ -34,7 +34,7 @@ describe("check of a new peer (preview)", () => {
     assert.equal(r.failures?.[0].property, "", "a refusal of the peer as a whole");
     assert.match(
       r.failures![0].reason,
-      /^BGPPeer "pre-existing" already exists in etcd \(uid 99999999-2222-4333-8444-555555555555, created 2020-02-02T02:02:02Z\) and is not managed by this stack; nothing was written\. To bring it under Pulumi management, set `adopt: true`/,
+      /^BGPPeer "pre-existing" already exists in etcd \(uid 99999999-2222-4333-8444-555555555555, created 2020-02-02T02:02:02Z\) and is not managed by this stack\. Nothing was written\. To bring it under Pulumi management, set `adopt: true`/,
     );
     const after = await etcd.rpcCounts();
     assert.equal((after["KV.Range"] ?? 0) - (before["KV.Range"] ?? 0), 1, "one read");
@@ -72,7 +72,7 @@ describe("create", () => {
     const before = await stored("rack001-tor");
     await assert.rejects(provider.create(await checked({ name: "rack001-tor", node: "other", peerIP: "10.9.9.9", asNumber: 1 })), (e: Error) => {
       assert.ok(e instanceof AlreadyExistsError, e.name);
-      assert.match(e.message, /BGPPeer "rack001-tor" already exists in etcd \(uid [0-9a-f-]+, created .*\).*nothing was written.*adopt: true/);
+      assert.match(e.message, /BGPPeer "rack001-tor" already exists in etcd \(uid [0-9a-f-]+, created .*\).*Nothing was written.*adopt: true/);
       return true;
     });
     assert.deepEqual(await stored("rack001-tor"), before);
@@ -166,7 +166,7 @@ describe("update", () => {
     await etcd.admin.delete().key(peerKey("gone"));
     await assert.rejects(
       provider.update!("gone", c.outs, await checked({ name: "gone", peerIP: "10.3.3.3", asNumber: 5 })),
-      (e: Error) => e instanceof NotFoundError && /was deleted outside Pulumi; nothing was written/.test(e.message),
+      (e: Error) => e instanceof NotFoundError && /was deleted outside Pulumi\. Nothing was written\. Run `pulumi refresh`/.test(e.message),
     );
     assert.equal(await stored("gone"), undefined);
   });

@@ -4,11 +4,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { provider } from "../../provider";
-import { closeBackends } from "../../provider/datastore/backend";
+import type { SetOutputs } from "../../provider/core/set";
 import { AlreadyExistsError, ConflictError, FilterMissingError, NotFoundError, PermissionDeniedError } from "../../provider/datastore/errors";
+import { closeBackends } from "../../provider/datastore/select";
+import { impl as setImpl } from "../../provider/dynamic/set-provider";
 import { convertUID, METADATA_ANNOTATION } from "../../provider/model/kdd";
-import type { SetOutputs } from "../../provider/set";
-import { impl as setImpl } from "../../provider/set-impl";
 import { CRD, kubeForProvider, requestsDuring } from "../harness/kube";
 
 /**

@@ -58,7 +58,7 @@ describe("inputs that did not come through check", () => {
     const rev = await revision();
     await assert.rejects(provider.create({ name: "unknown-ip", peerIP: UNKNOWN, asNumber: 1 }), (e: Error) => {
       assert.ok(e instanceof InvalidInputError, e.name);
-      assert.equal(e.message, 'BGPPeer "unknown-ip": peerIP is still unknown (Pulumi\'s placeholder for a value known only after an up); nothing was written.');
+      assert.equal(e.message, 'BGPPeer "unknown-ip": peerIP is still unknown (Pulumi\'s placeholder for a value known only after an up). Nothing was written.');
       return true;
     });
     const c = await provider.create((await check({ name: "known", peerIP: "10.0.0.2", asNumber: 1 })).inputs);
@@ -72,7 +72,7 @@ describe("inputs that did not come through check", () => {
     const rev = await revision();
     await assert.rejects(provider.create({ name: "bad", peerIP: "10.0.0.300", asNumber: 1 }), (e: Error) => {
       assert.ok(e instanceof InvalidInputError, e.name);
-      assert.match(e.message, /^BGPPeer "bad": peerIP: "10\.0\.0\.300" is not a valid peer address.*; nothing was written\.$/);
+      assert.match(e.message, /^BGPPeer "bad": peerIP: "10\.0\.0\.300" is not a valid peer address.*\. Nothing was written\.$/);
       return true;
     });
     assert.equal(await revision(), rev);

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { provider } from "../../provider";
+import type { SetInputs, SetOutputs } from "../../provider/core/set";
 import { AlreadyExistsError, ConflictError } from "../../provider/datastore/errors";
+import { impl } from "../../provider/dynamic/set-provider";
 import { filterKey, PEER_PREFIX, peerKey } from "../../provider/model/codec";
-import type { SetInputs, SetOutputs } from "../../provider/set";
-import { impl } from "../../provider/set-impl";
 import { etcdForProvider } from "../harness/etcd";
 
 /**
@@ -98,15 +98,25 @@ describe("BgpPeerSet against etcd", () => {
     );
     const news = { name: "taken", peers: hostPeers("taken", 3) };
     const r = await impl.check({}, news);
-    assert.equal(r.failures?.[0].property, "peers");
-    assert.match(r.failures![0].reason, /peers\["taken-host2\.10-9-0-1"\]: BGPPeer "taken-host2\.10-9-0-1" already exists in etcd \(uid u-1/);
-    assert.match(r.failures![0].reason, /set `adopt: true` on this set/);
+    // The preview's refusal is the one the up makes (core/preview.ts asks the same decision), word for word.
+    assert.equal(r.failures?.[0].property, "", "a refusal of the set as a whole");
+    assert.match(
+      r.failures![0].reason,
+      /^BgpPeerSet "taken": 1 peer\(s\) already exist in etcd and are not managed by this stack: "taken-host2\.10-9-0-1"\. To bring/,
+    );
+    assert.match(r.failures![0].reason, /set `adopt: true` on the set/);
     const r0 = await revision();
     const inputs = await checked(news, { name: "taken", peers: { "taken-host2.10-9-0-1": {} } });
     await assert.rejects(impl.create(inputs), (e: Error) => {
       assert.ok(e instanceof AlreadyExistsError);
       assert.match(e.message, /^BgpPeerSet "taken": 1 peer\(s\) already exist in etcd and are not managed by this stack: "taken-host2\.10-9-0-1"\. To bring/);
       assert.match(e.message, /Nothing was written\.$/);
+      assert.equal(e.message, r.failures![0].reason, "the preview said what the up says");
+      // Errors as data: the set's refusal carries one error per peer, with its fields.
+      const [peer] = (e as AlreadyExistsError).peers!;
+      assert.ok(peer instanceof AlreadyExistsError);
+      assert.deepEqual([peer.peer, peer.datastore, peer.written], ["taken-host2.10-9-0-1", "etcd", "nothing"]);
+      assert.equal((e as AlreadyExistsError).set, "taken");
       return true;
     });
     assert.equal(await revision(), r0);

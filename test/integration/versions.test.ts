@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { provider } from "../../provider";
-import { closeClient } from "../../provider/datastore/client";
+import { closeClient } from "../../provider/datastore/etcd/connection";
 import { CLUSTER_INFORMATION_KEY, peerKey } from "../../provider/model/keys";
 import { startEtcd, type TestEtcd } from "../harness/etcd";
 

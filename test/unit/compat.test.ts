@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { FIRST_SDK_NEEDING_NODE_22, OLDEST_SDK, runtimeWarning } from "../../provider/compat";
+import { FIRST_SDK_NEEDING_NODE_22, OLDEST_SDK, runtimeWarning } from "../../provider/program/compat";
 
 describe("runtimeWarning: the lines the tests run pass, others are named", () => {
   it("is silent on the tested lines and on newer ones", () => {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { OLDEST_SDK } from "../../provider/compat";
+import { OLDEST_SDK } from "../../provider/program/compat";
 import { LINES } from "../harness/lines";
 
 /** Claims of the README and package.json that follow from code, checked so that they cannot drift. */

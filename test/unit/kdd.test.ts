@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { resolveDatastore } from "../../provider/datastore/config";
-import { execCredentials } from "../../provider/datastore/kubeconfig";
+import { execCredentials } from "../../provider/datastore/kube/kubeconfig";
 import { encodeValue } from "../../provider/model/codec";
 import { CRD_GROUP_V1, CRD_GROUP_V3, convertUID, crBody, enforcesInt32, int32Overflows, viewOfCR } from "../../provider/model/kdd";
 

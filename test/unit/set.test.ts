@@ -1,15 +1,20 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { SetWrite } from "../../provider/datastore/store";
+import { setChanges } from "../../provider/core/changes";
+import { chunk, type SetPeer } from "../../provider/core/set";
+import type { SetWrite } from "../../provider/datastore/api";
+import { MAX_TXN_OPS } from "../../provider/datastore/etcd/txn";
+import { checkSet } from "../../provider/dynamic/set-provider";
 import { checkInputs, UNKNOWN } from "../../provider/model/spec";
-import { chunk, type SetPeer } from "../../provider/set";
-import { checkSet, setChanges } from "../../provider/set-impl";
 
 const put = (name: string, filters: string[] = [], bytes = 100): SetWrite => ({ op: "create", name, value: "x".repeat(bytes), filters });
 
 describe("chunk", () => {
   it("packs 128 writes a transaction", () => {
-    const parts = chunk(Array.from({ length: 300 }, (_, i) => put(`p${i}`)));
+    const parts = chunk(
+      Array.from({ length: 300 }, (_, i) => put(`p${i}`)),
+      MAX_TXN_OPS,
+    );
     assert.deepEqual(
       parts.map((p) => p.length),
       [128, 128, 44],
@@ -17,12 +22,18 @@ describe("chunk", () => {
   });
 
   it("counts each distinct BGPFilter as a compare", () => {
-    const own = chunk(Array.from({ length: 128 }, (_, i) => put(`p${i}`, [`f${i}`])));
+    const own = chunk(
+      Array.from({ length: 128 }, (_, i) => put(`p${i}`, [`f${i}`])),
+      MAX_TXN_OPS,
+    );
     assert.deepEqual(
       own.map((p) => p.length),
       [64, 64],
     );
-    const shared = chunk(Array.from({ length: 128 }, (_, i) => put(`p${i}`, ["one"])));
+    const shared = chunk(
+      Array.from({ length: 128 }, (_, i) => put(`p${i}`, ["one"])),
+      MAX_TXN_OPS,
+    );
     assert.deepEqual(
       shared.map((p) => p.length),
       [127, 1],
@@ -30,12 +41,15 @@ describe("chunk", () => {
   });
 
   it("keeps a transaction under etcd's request size", () => {
-    const parts = chunk(Array.from({ length: 10 }, (_, i) => put(`p${i}`, [], 600_000)));
+    const parts = chunk(
+      Array.from({ length: 10 }, (_, i) => put(`p${i}`, [], 600_000)),
+      MAX_TXN_OPS,
+    );
     assert.deepEqual(
       parts.map((p) => p.length),
       [2, 2, 2, 2, 2],
     );
-    assert.deepEqual(chunk([]), []);
+    assert.deepEqual(chunk([], MAX_TXN_OPS), []);
   });
 });
 

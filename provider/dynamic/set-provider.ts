@@ -1,26 +1,17 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import {
-  adoptionChanges,
-  alreadyExists,
-  backend,
-  configuredVersion,
-  decodeKV,
-  foreignMark,
-  markOf,
-  ownedByStack,
-  plain,
-  previewRead,
-  storeName,
-} from "./client";
-import { impl as peerImpl } from "./impl";
-import { OWNER_KEY } from "./model/keys";
-import { checkInputs, containsUnknown, SPEC_FIELDS, specEqual, UNKNOWN } from "./model/spec";
-import { createSet, deleteSet, peerInputs, readSet, type SetInputs, type SetOutputs, type SetPeer, updateSet } from "./set";
+import { setChanges } from "../core/changes";
+import { plain } from "../core/outputs";
+import { previewNew } from "../core/preview";
+import { configuredVersion } from "../core/session";
+import { createSet, deleteSet, peerInputs, readSet, type SetInputs, type SetOutputs, type SetPeer, updateSet } from "../core/set";
+import { OWNER_KEY } from "../model/keys";
+import { checkInputs, containsUnknown, UNKNOWN } from "../model/spec";
+import { impl as peerImpl } from "./peer-provider";
 
 /**
  * The Pulumi adapter of BgpPeerSet (and RackPeers, which is a BgpPeerSet): check runs BgpPeer's
  * rules on every peer and keys the peers by Calico name, so the engine's diff of the set's inputs
- * reads `peers["<name>"].<field>`. Loaded by set-shim.ts, as impl.ts is by shim.ts.
+ * reads `peers["<name>"].<field>`. Loaded by set-shim.ts, as peer-provider.ts is by shim.ts.
  */
 
 type Json = Record<string, unknown>;
@@ -89,33 +80,6 @@ function sortedByKey<T>(m: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-const show = (v: unknown) => (v === undefined ? "(unset)" : JSON.stringify(v));
-
-/** A peer's changed fields, as `peers["<name>"].<field>: old => new`. */
-function peerChanges(name: string, a: SetPeer, b: SetPeer): string[] {
-  const at = `peers["${name}"]`;
-  const out = SPEC_FIELDS.filter((f) => !specEqual(f, a[f], b[f])).map((f) => `~ ${at}.${f}: ${show(a[f])} => ${show(b[f])}`);
-  for (const m of ["labels", "annotations"] as const) {
-    const x = a[m] ?? {};
-    const y = b[m] ?? {};
-    for (const k of [...new Set([...Object.keys(x), ...Object.keys(y)])].sort()) {
-      if (x[k] !== y[k]) out.push(`~ ${at}.${m}["${k}"]: ${show(x[k])} => ${show(y[k])}`);
-    }
-  }
-  return out;
-}
-
-/** Every change between two versions of a set, a line each: what a reviewer reads. */
-export function setChanges(a: Record<string, SetPeer>, b: Record<string, SetPeer>): string[] {
-  const out: string[] = [];
-  for (const n of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
-    if (!a[n]) out.push(`+ peers["${n}"]`);
-    else if (!b[n]) out.push(`- peers["${n}"]`);
-    else out.push(...peerChanges(n, a[n], b[n]));
-  }
-  return out;
-}
-
 // The longest change list diff prints for one set: the engine's own diff shows the rest.
 const MAX_CHANGE_LINES = 40;
 
@@ -126,35 +90,16 @@ export const impl = {
     const { inputs, failures } = checkSet(news);
     if (!inputs) return { failures };
     if (inputs.peers === (UNKNOWN as unknown) || JSON.stringify(inputs).includes(UNKNOWN)) return { inputs };
-    // Peers new to the set: say at preview what the up would meet in etcd (one read per 128 peers).
+    // Peers new to the set: the decision the up will make for each, on what the datastore holds now.
     const before = (olds?.peers ?? {}) as Json;
     const added = Object.keys(inputs.peers).filter((n) => !(n in before));
-    if (added.length) {
-      const r = await previewRead("preview read", (c) => c.getPeersIn(added));
-      if ("value" in r && r.value.size) {
-        const existing = new Map([...r.value].map(([n, kv]) => [n, decodeKV(n, kv)] as const));
-        // Peers with the uid this stack gives them are its own writes, which the up takes back.
-        const found = [...existing].filter(([, p]) => !ownedByStack(backend(), inputs.__owner, p)).map(([n]) => n);
-        const foreign = [...existing].map(([n, p]) => foreignMark(n, markOf(p), inputs, "adopted")).filter((m) => m !== undefined);
-        if (foreign.length) {
-          return {
-            failures: [{ property: "", reason: `${foreign[0]}${foreign.length > 1 ? ` (and ${foreign.length - 1} more of this set's peers)` : ""}` }],
-          };
-        }
-        if (!inputs.adopt && found.length) {
-          const first = alreadyExists(found[0], existing.get(found[0])!);
-          const more =
-            found.length > 1 ? ` (and ${found.length - 1} more of this set's peers: ${found.slice(1, 11).join(", ")}${found.length > 11 ? ", …" : ""})` : "";
-          return {
-            failures: [{ property: "peers", reason: `peers["${found[0]}"]: ${first.replace("on this BgpPeer", "on this set")}${more}` }],
-          };
-        }
-        for (const [n, p] of existing) {
-          const changes = adoptionChanges(p, peerInputs(n, inputs.peers[n]));
-          if (changes.length) console.error(`BGPPeer "${n}" exists in ${storeName()}; taking it over will change ${changes.join(", ")}`);
-        }
-      }
-    }
+    const found = await previewNew(
+      added.map((n) => peerInputs(n, inputs.peers[n], undefined, inputs.__owner)),
+      { owner: inputs.__owner, adopt: inputs.adopt, set: inputs.name },
+    );
+    // A refusal of the set as a whole, worded as the up would word it.
+    if ("refusal" in found) return { failures: [{ property: "", reason: found.refusal.message }] };
+    for (const n of found.notes) console.error(n);
     return { inputs };
   },
 

@@ -1,8 +1,8 @@
-import type { SetImpl } from "./set-impl";
+import type { SetImpl } from "./set-provider";
 import { shimOf } from "./shim-loader";
 
 /**
- * The provider serialized into every BgpPeerSet's state: as shim.ts, loading set-impl.ts. A module
+ * The provider serialized into every BgpPeerSet's state: as shim.ts, loading set-provider.ts. A module
  * of its own because Pulumi serializes an installed module by its path:
  * `require("pulumi-calico-bgppeer/set-shim")`.
  */

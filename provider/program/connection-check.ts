@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { providerConfig, VERSION_KEYS } from "./datastore/config";
+import { providerConfig, VERSION_KEYS } from "../datastore/config";
 
 /**
  * The engine records the stack's `calico:` settings as the provider's inputs at every `pulumi up`,
@@ -30,7 +30,7 @@ export function checkConnectionOnce(): void {
   if (!Object.keys(values).some((k) => k !== VERSION_KEYS.stack)) return;
   // Loaded from its TypeScript sources (this repository's demo runs them through ts-node), the
   // child is the built module, which the demo builds first.
-  const script = __filename.endsWith(".js") ? __filename : path.join(__dirname, "..", "dist", "provider", "connection-check.js");
+  const script = __filename.endsWith(".js") ? __filename : path.join(__dirname, "..", "..", "dist", "provider", "program", "connection-check.js");
   if (!fs.existsSync(script)) {
     throw new pulumi.RunError(
       `pulumi-calico-bgppeer is loaded from its TypeScript sources and ${script} is missing: run \`npm run build:lib\` in its repository.`,
@@ -49,13 +49,13 @@ export function checkConnectionOnce(): void {
 
 /** The child: one read with the settings on stdin; the typed error's message on stdout when it fails. */
 async function main(): Promise<void> {
-  const client = require("./client") as typeof import("./client");
-  const { closeBackends } = require("./datastore/backend") as typeof import("./datastore/backend");
+  const session = require("../core/session") as typeof import("../core/session");
+  const { closeBackends } = require("../datastore/select") as typeof import("../datastore/select");
   let input = "";
   for await (const chunk of process.stdin) input += chunk;
-  client.setStackConfig(JSON.parse(input));
+  session.setStackConfig(JSON.parse(input));
   try {
-    await client.withClient("the connection check before this up", (b) => b.getPeer("pulumi-calico-bgppeer-connection-check"));
+    await session.withClient("the connection check before this up", (b) => b.getPeer("pulumi-calico-bgppeer-connection-check"));
   } catch (e) {
     process.stdout.write((e as Error).message);
     process.exitCode = 1;

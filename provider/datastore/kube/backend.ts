@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as https from "node:https";
-import { decodeValue, peerKey } from "../model/codec";
+import type { StoredPeer } from "../../model/codec";
 import {
   type ApiGroup,
   CRD_GROUP_V1,
@@ -13,12 +13,12 @@ import {
   int32Overflows,
   UnreadableResourceError,
   viewOfCR,
-} from "../model/kdd";
-import type { Backend } from "./backend";
-import { ConfigError, describeKube } from "./config";
-import { AuthenticationFailedError, DatastoreError, InvalidInputError, PermissionDeniedError, UnreachableError } from "./errors";
+} from "../../model/kdd";
+import { markOf } from "../../model/uid";
+import { type Backend, type ChunkResult, type DeleteResult, type SetWrite, type Stored, storedOf, unreadableStored, type WriteResult } from "../api";
+import { describeKube } from "../config";
+import { AuthenticationFailedError, ConfigError, DatastoreError, InvalidInputError, PermissionDeniedError, UnreachableError } from "../errors";
 import { execCredentials, type KubeSettings } from "./kubeconfig";
-import type { ChunkResult, DeleteResult, SetWrite, StoredKV, WriteResult } from "./store";
 
 /**
  * The Kubernetes API datastore: BGPPeers as Calico's custom resources, one HTTP request per
@@ -154,8 +154,11 @@ function messageOf(r: Reply): string {
 
 class KubeBackend implements Backend {
   readonly type = "kubernetes";
+  readonly storeName = "the Kubernetes datastore";
   readonly maxBatch = 1;
-  readonly assignsUid = true;
+  // The API server gives a created object its own uid, so a create's uid cannot tell this stack's
+  // writes from others'; the mark it writes can.
+  readonly ownWriteSign = "this stack's mark";
   readonly where: string;
   private api: KubeApi;
   private group?: Promise<ApiGroup>;
@@ -227,25 +230,25 @@ class KubeBackend implements Backend {
     throw new DatastoreError(`${op} failed: ${this.where} answered ${r.status}: ${msg}`);
   }
 
-  private async view(cr: Json): Promise<StoredKV> {
+  private async view(cr: Json): Promise<Stored> {
     const group = await this.apiGroup();
+    const name = String((cr.metadata as Json | undefined)?.name ?? "");
     try {
       const v = viewOfCR(cr, group);
-      return { value: v.value, modRevision: v.resourceVersion };
+      return storedOf(name, v.value, v.resourceVersion);
     } catch (e) {
       if (!(e instanceof UnreadableResourceError)) throw e;
-      const rv = String((cr.metadata as Json | undefined)?.resourceVersion ?? "");
-      return { value: "", modRevision: rv, unreadable: e.message };
+      return unreadableStored(String((cr.metadata as Json | undefined)?.resourceVersion ?? ""), e.message);
     }
   }
 
-  async getPeer(name: string): Promise<StoredKV | undefined> {
+  async getPeer(name: string): Promise<Stored | undefined> {
     const r = await this.call("read", "GET", await this.path("bgppeers", name), undefined, [404]);
     return r.status === 404 ? undefined : this.view(r.body);
   }
 
-  async listPeers(): Promise<{ revision: string; peers: [string, StoredKV][] }> {
-    const peers: [string, StoredKV][] = [];
+  async listPeers(): Promise<{ revision: string; peers: [string, Stored][] }> {
+    const peers: [string, Stored][] = [];
     let cont = "";
     let revision = "";
     // Pages of 500, as client-go's pager lists for calicoctl.
@@ -260,8 +263,8 @@ class KubeBackend implements Backend {
   }
 
   /** A few names: one GET each, 8 at a time. More: one paged LIST, cheaper than a GET per peer. */
-  async getPeersIn(names: readonly string[]): Promise<Map<string, StoredKV>> {
-    const out = new Map<string, StoredKV>();
+  async getPeersIn(names: readonly string[]): Promise<Map<string, Stored>> {
+    const out = new Map<string, Stored>();
     if (names.length > 16) {
       const want = new Set(names);
       for (const [n, kv] of (await this.listPeers()).peers) if (want.has(n)) out.set(n, kv);
@@ -375,11 +378,11 @@ class KubeBackend implements Backend {
           ? await this.updatePeer(w.name, w.value, w.rev, w.filters)
           : await this.deletePeer(w.name, w.rev);
     if (res.ok) {
-      const stored = w.op === "delete" ? undefined : (res as { stored?: StoredKV }).stored;
+      const stored = w.op === "delete" ? undefined : (res as { stored?: Stored }).stored;
       const revision = w.op === "delete" ? w.rev : ((res as { revision?: string }).revision ?? "0");
       return { ok: true, revision, stored: stored && new Map([[w.name, stored]]) };
     }
-    const current = new Map<string, StoredKV>();
+    const current = new Map<string, Stored>();
     if (res.current) current.set(w.name, res.current);
     return { ok: false, current, missingFilters: (res as { missingFilters?: string[] }).missingFilters ?? [] };
   }
@@ -393,20 +396,26 @@ class KubeBackend implements Backend {
     return typeof v === "string" && v !== "" ? v : undefined;
   }
 
+  /** The same object but for the uid the server gave it at create. */
+  holds(value: string, kv: Stored | undefined): boolean {
+    if (kv === undefined || kv.unreadable) return false;
+    if (kv.value === value) return true;
+    const strip = (text: string) => {
+      const o = JSON.parse(text) as Json;
+      return JSON.stringify({ ...o, metadata: { ...(o.metadata as Json), uid: undefined } });
+    };
+    return strip(value) === strip(kv.value);
+  }
+
+  isOwnWrite(owner: string | undefined, peer: Pick<StoredPeer, "annotations">): boolean {
+    return owner !== undefined && markOf(peer) === owner;
+  }
+
   wrap(err: unknown, op: string): Error {
     if (err instanceof DatastoreError) return err;
     const e = err as Error;
     return new UnreachableError(`${op} failed: ${this.where}: ${e?.message ?? String(err)}`);
   }
-}
-
-/** Whether a read-back after a lost answer shows `value` landed: the same object but for the uid the server gave it. */
-export function sameButUid(value: string, kv: StoredKV): boolean {
-  if (kv.unreadable) return false;
-  const a = decodeValue(peerKey("x"), value).raw as Json;
-  const b = decodeValue(peerKey("x"), kv.value).raw as Json;
-  const strip = (o: Json) => JSON.stringify({ ...o, metadata: { ...(o.metadata as Json), uid: undefined } });
-  return strip(a) === strip(b);
 }
 
 let cached: { settings: KubeSettings; fingerprint: string; backend: KubeBackend } | undefined;

@@ -1,13 +1,13 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { type PeerSpec, type SecretKeyRef, SPEC_FIELDS, type SpecInputs } from "../model/fields";
+import { OWNER_KEY, PEER_PREFIX } from "../model/keys";
+import { usesSeedTerms } from "../model/seed";
 import { warnUntestedRuntime } from "./compat";
 import { checkConnectionOnce } from "./connection-check";
-import { type PeerSpec, type SecretKeyRef, SPEC_FIELDS, type SpecInputs } from "./model/fields";
-import { OWNER_KEY, PEER_PREFIX } from "./model/keys";
-import { usesSeedTerms } from "./model/seed";
 
-import shim = require("./shim");
+import shim = require("../dynamic/shim");
 
 type In<T> = pulumi.Input<T>;
 /** A value as Pulumi takes it: an Input, and so is every element and member inside. */
@@ -200,7 +200,7 @@ export function serializedProvider(shimModule: object = shim): dynamic.ResourceP
   if (p) return p;
   const parts = path.relative(process.cwd(), __filename).split(path.sep);
   const at = parts.indexOf("node_modules");
-  const installed = at >= 0 && parts.slice(at + 1).join("/") === "pulumi-calico-bgppeer/dist/provider/resource.js";
+  const installed = at >= 0 && parts.slice(at + 1).join("/") === "pulumi-calico-bgppeer/dist/provider/program/bgp-peer.js";
   p = (installed ? shimModule : { ...shimModule }) as dynamic.ResourceProvider;
   chosen.set(shimModule, p);
   return p;

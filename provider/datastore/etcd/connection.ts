@@ -1,7 +1,8 @@
 import * as fs from "node:fs";
 import { ConsecutiveBreaker, circuitBreaker, ExponentialBackoff, handleWhen, isBrokenCircuitError, retry } from "cockatiel";
 import { Etcd3, type IOptions, isRecoverableError } from "etcd3";
-import { ConfigError, type ConnectionSettings } from "./config";
+import type { ConnectionSettings } from "../config";
+import { ConfigError } from "../errors";
 
 function readFile(path: string, what: string): Buffer {
   try {

@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { SetPeer, StoredMeta } from "../core/set";
+import { OWNER_KEY } from "../model/keys";
+import { type BgpPeerArgs, owner, providerText, refusePlaintextSecrets } from "./bgp-peer";
 import { warnUntestedRuntime } from "./compat";
 import { checkConnectionOnce } from "./connection-check";
-import { OWNER_KEY } from "./model/keys";
-import { type BgpPeerArgs, owner, providerText, refusePlaintextSecrets } from "./resource";
-import type { SetPeer, StoredMeta } from "./set";
 
-import setShim = require("./set-shim");
+import setShim = require("../dynamic/set-shim");
 
 type In<T> = pulumi.Input<T>;
 

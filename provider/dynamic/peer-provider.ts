@@ -1,34 +1,18 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import {
-  alreadyExists,
-  backend,
-  configuredVersion,
-  createObject,
-  deleteObject,
-  foreignMark,
-  inputsOf,
-  managedBy,
-  markOf,
-  ownedByStack,
-  type PeerOutputs,
-  plain,
-  previewCreate,
-  readObject,
-  setStackConfig,
-  sortedJson,
-  storeName,
-  updateObject,
-} from "./client";
-import { providerConfig } from "./datastore/config";
-import { checkInputs, type PeerInputs, SPEC_FIELDS, specEqual, UNKNOWN } from "./model/spec";
+import { inputsOf, managedBy, type PeerOutputs, plain, sortedJson } from "../core/outputs";
+import { createObject, deleteObject, readObject, updateObject, withOwner } from "../core/peer";
+import { previewNew } from "../core/preview";
+import { configuredVersion, setStackConfig } from "../core/session";
+import { providerConfig } from "../datastore/config";
+import { checkInputs, type PeerInputs, SPEC_FIELDS, specEqual, UNKNOWN } from "../model/spec";
 
-export type { PeerOutputs } from "./client";
+export type { PeerOutputs } from "../core/outputs";
 
 /**
- * The provider's implementation, adapting the client layer (client.ts) to Pulumi's dynamic
- * provider interface. Only the shim (shim.ts) is serialized into Pulumi state; it loads this module
- * from the installed package once per provider process, so every operation, including delete and
- * refresh of old state, runs the code that is installed now.
+ * BgpPeer's dynamic provider: the core (core/) behind Pulumi's dynamic provider interface. Only the
+ * shim (shim.ts) is serialized into Pulumi state; it loads this module from the installed package
+ * once per provider process, so every operation, including delete and refresh of old state, runs
+ * the code that is installed now.
  */
 
 type Json = Record<string, unknown>;
@@ -42,25 +26,16 @@ export const impl = {
     const v = configuredVersion();
     const { inputs, failures } = checkInputs(news, v && { calicoVersion: v.version, versionSource: v.source });
     if (failures.length) return { failures: failures.map((f) => ({ property: f.property, reason: `${f.property}: ${f.reason}` })) };
-    // A new peer (no old inputs): say at preview what create would meet in etcd, so that a
-    // pull-request preview fails where the merge's up would, and an adoption shows what it changes.
+    // A new peer (no old inputs): say at preview what create would meet in the datastore.
     const peer = inputs as unknown as PeerInputs;
     if (Object.keys(olds ?? {}).length === 0 && !JSON.stringify(peer).includes(UNKNOWN)) {
-      const found = await previewCreate(peer);
-      const b = backend();
-      const own = found !== undefined && ownedByStack(b, peer.__owner, found.existing);
-      const foreign = found ? foreignMark(peer.name, markOf(found.existing), peer, "adopted") : undefined;
+      const found = await previewNew([peer], { owner: peer.__owner, adopt: peer.adopt });
       // Refusals of the peer as a whole, not of a property: the engine then prints the reason as it
       // is, not as "property adopt value {<nil>} has a problem" (adopt unset) or "property name
       // value ..." (a name the program may never have written: seed terms derive it).
-      if (foreign) return { failures: [{ property: "", reason: foreign }] };
-      if (found && !peer.adopt && !own) return { failures: [{ property: "", reason: alreadyExists(peer.name, found.existing, b) }] };
+      if ("refusal" in found) return { failures: [{ property: "", reason: found.refusal.message }] };
       // The dynamic provider host passes what a provider writes to stderr on to the CLI's output.
-      if (own)
-        console.error(
-          `BGPPeer "${peer.name}" exists in ${storeName(b)} with ${b.assignsUid ? "this stack's mark" : "the uid this stack gives it"} (an earlier up wrote it but did not record it); the up takes it back${found.changes.length ? ` and changes ${found.changes.join(", ")}` : " as it is"}`,
-        );
-      else if (found?.changes.length) console.error(`BGPPeer "${peer.name}" exists in ${storeName(b)}; adopting it will change ${found.changes.join(", ")}`);
+      for (const n of found.notes) console.error(n);
     }
     return { inputs: plain(inputs) };
   },
@@ -95,10 +70,5 @@ export const impl = {
     await deleteObject(props);
   },
 };
-
-/** Outputs keep the declaring stack, so that delete (which sees outputs only) knows whose mark is its own. */
-function withOwner(outs: PeerOutputs, from: { __owner?: unknown } | undefined): PeerOutputs {
-  return typeof from?.__owner === "string" ? { ...outs, __owner: from.__owner } : outs;
-}
 
 export type Impl = typeof impl;

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { version as sdkVersion } from "@pulumi/pulumi/version";
-import { atLeast, parseCalicoVersion } from "./model/versions";
+import { atLeast, parseCalicoVersion } from "../model/versions";
 
 /**
  * Which Node.js and @pulumi/pulumi a program runs on, against the lines the tests run

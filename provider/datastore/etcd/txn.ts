@@ -1,32 +1,33 @@
 import type { Etcd3, IKeyValue } from "etcd3";
-import { filterKey, PEER_PREFIX, peerKey } from "../model/codec";
-import { CLUSTER_INFORMATION_KEY } from "../model/keys";
+import { filterKey, PEER_PREFIX, peerKey } from "../../model/codec";
+import { CLUSTER_INFORMATION_KEY } from "../../model/keys";
+import { type ChunkResult, type DeleteResult, type SetWrite, type Stored, storedOf, type WriteResult } from "../api";
 
-/** A peer as stored: its value and etcd's mod revision (Calico's resourceVersion). */
-export interface StoredKV {
-  value: string;
-  modRevision: string;
-  /** Set when the stored object cannot be read as a v3 BGPPeer at all (Kubernetes: a broken metadata annotation). */
-  unreadable?: string;
-}
+/**
+ * Calico's etcdv3 backend for BGPPeer, as `lib/backend/etcdv3` does it: one guarded transaction
+ * per write, and the set's writes packed into as few as etcd takes.
+ */
 
-function kvOf(kvs: IKeyValue[] | undefined): StoredKV | undefined {
+function kvOf(name: string, kvs: IKeyValue[] | undefined): Stored | undefined {
   const kv = kvs?.[0];
-  return kv ? { value: kv.value.toString("utf8"), modRevision: kv.mod_revision } : undefined;
+  return kv ? storedOf(name, kv.value.toString("utf8"), kv.mod_revision) : undefined;
 }
 
 /** Every stored peer, by name, with the revision of the read: one Range over the prefix. */
-export async function listPeers(client: Etcd3): Promise<{ revision: string; peers: [string, StoredKV][] }> {
+export async function listPeers(client: Etcd3): Promise<{ revision: string; peers: [string, Stored][] }> {
   const res = await client.getAll().prefix(PEER_PREFIX).exec();
   return {
     revision: res.header.revision,
-    peers: res.kvs.map((kv) => [kv.key.toString("utf8").slice(PEER_PREFIX.length), { value: kv.value.toString("utf8"), modRevision: kv.mod_revision }]),
+    peers: res.kvs.map((kv) => {
+      const name = kv.key.toString("utf8").slice(PEER_PREFIX.length);
+      return [name, storedOf(name, kv.value.toString("utf8"), kv.mod_revision)];
+    }),
   };
 }
 
-export async function getPeer(client: Etcd3, name: string): Promise<StoredKV | undefined> {
+export async function getPeer(client: Etcd3, name: string): Promise<Stored | undefined> {
   const res = await client.get(peerKey(name)).exec();
-  return kvOf(res.kvs);
+  return kvOf(name, res.kvs);
 }
 
 /** The release calico-node recorded in ClusterInformation, or undefined when none is recorded. */
@@ -40,12 +41,6 @@ export async function getClusterCalicoVersion(client: Etcd3): Promise<string | u
     return undefined;
   }
 }
-
-/**
- * `stored` is what the datastore holds after the write when that is not exactly the value written
- * (the Kubernetes API server assigns the uid at create).
- */
-export type WriteResult = { ok: true; revision: string; stored?: StoredKV } | { ok: false; current?: StoredKV; missingFilters: string[] };
 
 /**
  * The write both create and update use: Put under a compare on the peer key, and, in the same
@@ -71,7 +66,7 @@ async function guardedPut(
   const ranges = res.responses.map((r) => r.response_range?.kvs);
   return {
     ok: false,
-    current: kvOf(ranges[0]),
+    current: kvOf(name, ranges[0]),
     missingFilters: uniqueFilters.filter((_, i) => !(ranges[i + 1] && ranges[i + 1]!.length > 0)),
   };
 }
@@ -86,14 +81,12 @@ export function updatePeer(client: Etcd3, name: string, value: string, modRevisi
   return guardedPut(client, name, value, ["Mod", "==", modRevision], filters);
 }
 
-export type DeleteResult = { ok: true } | { ok: false; current?: StoredKV };
-
 /** Calico's backend Delete with a revision: If(ModRevision(key) == rev) Delete, Else Get. */
 export async function deletePeer(client: Etcd3, name: string, modRevision: string): Promise<DeleteResult> {
   const key = peerKey(name);
   const res = await client.if(key, "Mod", "==", modRevision).then(client.delete().key(key)).else(client.get(key)).commit();
   if (res.succeeded) return { ok: true };
-  return { ok: false, current: kvOf(res.responses[0]?.response_range?.kvs) };
+  return { ok: false, current: kvOf(name, res.responses[0]?.response_range?.kvs) };
 }
 
 /** etcd's default --max-txn-ops: a transaction with more compares or more operations is refused. */
@@ -104,28 +97,18 @@ export const MAX_TXN_OPS = 128;
  * a set of a rack is one request, and what is read is exactly its keys whatever their names (a
  * Range over the span of the names would also read every key that sorts between them).
  */
-export async function getPeersIn(client: Etcd3, names: readonly string[]): Promise<Map<string, StoredKV>> {
-  const out = new Map<string, StoredKV>();
+export async function getPeersIn(client: Etcd3, names: readonly string[]): Promise<Map<string, Stored>> {
+  const out = new Map<string, Stored>();
   for (let i = 0; i < names.length; i += MAX_TXN_OPS) {
     const part = names.slice(i, i + MAX_TXN_OPS);
     const res = await client.kv.txn({ compare: [], success: part.map((n) => ({ request_range: { key: Buffer.from(peerKey(n)) } })) });
     res.responses.forEach((r, j) => {
-      const kv = kvOf(r.response_range?.kvs);
+      const kv = kvOf(part[j], r.response_range?.kvs);
       if (kv) out.set(part[j], kv);
     });
   }
   return out;
 }
-
-/** One write of a set: create (If Version == 0), update (If Mod == rev) or delete (If Mod == rev). */
-export type SetWrite =
-  | { op: "create"; name: string; value: string; filters: string[] }
-  | { op: "update"; name: string; value: string; rev: string; filters: string[] }
-  | { op: "delete"; name: string; rev: string };
-
-export type ChunkResult =
-  | { ok: true; revision: string; stored?: Map<string, StoredKV> }
-  | { ok: false; current: Map<string, StoredKV>; missingFilters: string[] };
 
 /**
  * One transaction for many peers, each guarded as Calico's backend guards one (the filters a peer
@@ -145,9 +128,9 @@ export async function commitChunk(client: Etcd3, writes: readonly SetWrite[]): P
     .commit();
   if (res.succeeded) return { ok: true, revision: res.header.revision };
   const ranges = res.responses.map((r) => r.response_range?.kvs);
-  const current = new Map<string, StoredKV>();
+  const current = new Map<string, Stored>();
   writes.forEach((w, i) => {
-    const kv = kvOf(ranges[i]);
+    const kv = kvOf(w.name, ranges[i]);
     if (kv) current.set(w.name, kv);
   });
   return { ok: false, current, missingFilters: filters.filter((_, i) => !(ranges[writes.length + i]?.length ?? 0)) };

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ConfigError } from "./config";
+import { ConfigError } from "../errors";
 
 /**
  * A Kubernetes API connection as calicoctl v3.31 builds one for the Kubernetes datastore: a

@@ -1,0 +1,97 @@
+import type { Backend } from "../datastore/api";
+import { configuredCalicoVersion, type Datastore, resolveDatastore } from "../datastore/config";
+import { UnsupportedFieldError } from "../datastore/errors";
+import { backendFor } from "../datastore/select";
+import { type PeerInputs, pickSpec } from "../model/spec";
+import { type CalicoVersion, fieldsTooNew, parseCalicoVersion, usesVersionedFields } from "../model/versions";
+
+/**
+ * The datastore one provider process talks to: its settings (stack config over the environment
+ * over calicoctl's file), its backend, and the Calico release it runs, each resolved once.
+ */
+
+let stackConfig: Record<string, string> | undefined;
+
+/** Stack config as the provider's configure saw it: it wins over the environment and calicoctl's file. */
+export function setStackConfig(values: Record<string, string> | undefined): void {
+  stackConfig = values;
+}
+
+const stackGetter = () => (stackConfig ? (k: string) => stackConfig![k] : undefined);
+
+// What the settings depend on besides stack config: calicoctl's variables, the kubeconfig's and the
+// home directory (for ~/.kube/config and an in-cluster service account).
+const SETTINGS_ENV = /^(CALICO|DATASTORE_TYPE$|ETCD_|KUBECONFIG$|K8S|KUBERNETES_SERVICE_|HOME$)/;
+let resolved: { key: string; d: Datastore } | undefined;
+
+/**
+ * The settings, resolved once per provider process and configuration: a kubeconfig is a file to
+ * read and parse, which would otherwise cost every request a few hundred microseconds.
+ */
+function datastore(): Datastore {
+  const env = Object.entries(process.env)
+    .filter(([k]) => SETTINGS_ENV.test(k))
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+  const key = JSON.stringify([stackConfig ?? null, env]);
+  if (resolved?.key !== key) resolved = { key, d: resolveDatastore({ stack: stackGetter() }) };
+  return resolved.d;
+}
+
+let chosen: Backend | undefined;
+
+/**
+ * Serve every operation of this process from `b` instead of the configured datastore (undefined:
+ * back to the settings). The in-memory backend's unit tests use it.
+ */
+export function useBackend(b: Backend | undefined): void {
+  chosen = b;
+  detectedVersions.clear();
+}
+
+/** The datastore the settings name: etcd v3 or the Kubernetes API. */
+export function backend(): Backend {
+  return chosen ?? backendFor(datastore());
+}
+
+export function configuredVersion() {
+  return configuredCalicoVersion({ stack: stackGetter() });
+}
+
+// calico-node's release as ClusterInformation records it, read once per provider process and
+// datastore, and only for a peer that uses a field newer than Calico v3.0.
+const detectedVersions = new Map<string, Promise<CalicoVersion | undefined>>();
+
+async function clusterVersion(b: Backend): Promise<{ version: CalicoVersion; source: string } | undefined> {
+  const configured = configuredVersion();
+  if (configured) return configured;
+  let pending = detectedVersions.get(b.where);
+  if (!pending) {
+    pending = withClient("read ClusterInformation", (c) => c.clusterCalicoVersion()).then((t) => (t === undefined ? undefined : parseCalicoVersion(t)));
+    detectedVersions.set(b.where, pending);
+    pending.catch(() => detectedVersions.delete(b.where));
+  }
+  const version = await pending;
+  return version && { version, source: `ClusterInformation in ${b.storeName}` };
+}
+
+/** Refuses, before anything is written, fields that the cluster's calico-node predates. */
+export async function refuseFieldsTooNew(inputs: PeerInputs): Promise<void> {
+  const spec = pickSpec(inputs as unknown as Record<string, unknown>);
+  if (!usesVersionedFields(spec)) return;
+  const v = await clusterVersion(backend());
+  const bad = v ? fieldsTooNew(spec, v.version, v.source) : [];
+  if (bad.length) {
+    const problems = bad.map((e) => e.message);
+    throw new UnsupportedFieldError({ peer: inputs.name, reason: problems.join("; "), problems, written: "nothing" });
+  }
+}
+
+/** Run one datastore step, turning transport failures into errors that name the endpoints. */
+export async function withClient<T>(op: string, fn: (b: Backend) => Promise<T>): Promise<T> {
+  const b = backend();
+  try {
+    return await fn(b);
+  } catch (e) {
+    throw b.wrap(e, op);
+  }
+}
