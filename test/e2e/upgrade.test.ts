@@ -19,6 +19,9 @@ import { pulumiBinDir, ROOT } from "../harness/pulumi";
  * @pulumi/pulumi and the installed package (a Pulumi program sees one copy of the SDK; the test's
  * copy would be a second), and drives the real CLI through the Automation API.
  */
+/** Release 0.1.0 as `npm pack` made it at commit 681e778, the last with the flat provider/ layout. */
+const RELEASE_0_1_0 = path.join(ROOT, "test/fixtures/releases/pulumi-calico-bgppeer-0.1.0.tgz");
+
 let etcd: TestEtcd;
 let work: string;
 let proj: string;
@@ -26,12 +29,13 @@ const marker = () => path.join(work, "impl-ran");
 
 const DRIVER = `"use strict";
 const { LocalWorkspace, PulumiCommand } = require("@pulumi/pulumi/automation");
-const { BgpPeer } = require("pulumi-calico-bgppeer");
+const { BgpPeer, RackPeers } = require("pulumi-calico-bgppeer");
 const [op, work, pulumiRoot] = process.argv.slice(2);
 function program() {
   return {
     tor: new BgpPeer("tor", { scope: "node", node: "rack1-host1", peerIP: "10.1.0.1", asNumber: "64512.1" }).key,
     rr: new BgpPeer("rr", { name: "rr", peerIP: "2001:db8::1", asNumber: 64512, keepOriginalNextHop: true }).key,
+    rack: new RackPeers("rack2", { hosts: ["rack2-host1", "rack2-host2"], tors: [{ ip: "10.2.0.1", asNumber: 64512 }] }).id,
   };
 }
 (async () => {
@@ -66,7 +70,7 @@ function pulumi(op: string): any {
   return JSON.parse(sh(process.execPath, ["driver.js", op, work, pulumiRoot], proj, env));
 }
 function providerTexts(deployment: any): string[] {
-  return deployment.resources.filter((r: any) => r.type.endsWith(":BgpPeer")).flatMap((r: any) => [r.inputs.__provider, r.outputs.__provider]);
+  return deployment.resources.filter((r: any) => /:(BgpPeer|BgpPeerSet)$/.test(r.type)).flatMap((r: any) => [r.inputs.__provider, r.outputs.__provider]);
 }
 async function revision() {
   return (await etcd.admin.get("/nothing").exec()).header.revision;
@@ -95,12 +99,14 @@ describe("upgrading the package", { concurrency: false }, () => {
   it("bumping the version and reinstalling shows no changes, and the new implementation runs", async () => {
     const v1 = packedTarball();
     install(v1);
-    assert.deepEqual(pulumi("up"), { create: 3 });
-    assert.equal(Object.keys(await etcd.admin.getAll().prefix(PEER_PREFIX).keys()).length, 2);
+    assert.deepEqual(pulumi("up"), { create: 4 });
+    assert.equal(Object.keys(await etcd.admin.getAll().prefix(PEER_PREFIX).keys()).length, 4);
     const before = pulumi("export");
     // Installed under node_modules, the provider is serialized as a require of the package's shim.
-    for (const t of providerTexts(before)) {
-      assert.match(t, /require\("pulumi-calico-bgppeer\/shim"\)/);
+    const texts = providerTexts(before);
+    assert.equal(texts.length, 6);
+    for (const t of texts) {
+      assert.match(t, /require\("pulumi-calico-bgppeer\/(set-)?shim"\)/);
       assert.ok(t.length < 400, `__provider is ${t.length} bytes`);
     }
 
@@ -113,8 +119,8 @@ describe("upgrading the package", { concurrency: false }, () => {
     const version = manifest.version.replace(/\d+$/, (n: string) => String(Number(n) + 1));
     fs.writeFileSync(path.join(src, "package.json"), JSON.stringify({ ...manifest, version }, null, 2));
     fs.appendFileSync(
-      path.join(src, "dist/provider/impl.js"),
-      `\nif (process.env.BGPPEER_TEST_MARKER) require("fs").writeFileSync(process.env.BGPPEER_TEST_MARKER, require("../../package.json").version);\n`,
+      path.join(src, "dist/provider/dynamic/peer-provider.js"),
+      `\nif (process.env.BGPPEER_TEST_MARKER) require("fs").writeFileSync(process.env.BGPPEER_TEST_MARKER, require("../../../package.json").version);\n`,
     );
     const v2 = npmPack(src, work, { ignoreScripts: true });
     assert.notEqual(path.basename(v2), path.basename(v1));
@@ -123,13 +129,37 @@ describe("upgrading the package", { concurrency: false }, () => {
 
     const rev = await revision();
     const pv = pulumi("preview");
-    assert.deepEqual(pv.changes, { same: 3 }, pv.stdout);
+    assert.deepEqual(pv.changes, { same: 4 }, pv.stdout);
     assert.equal(fs.readFileSync(marker(), "utf8"), version, "the engine ran the upgraded implementation");
-    assert.deepEqual(pulumi("refresh"), { same: 3 });
-    assert.deepEqual(pulumi("up"), { same: 3 });
+    assert.deepEqual(pulumi("refresh"), { same: 4 });
+    assert.deepEqual(pulumi("up"), { same: 4 });
     assert.equal(await revision(), rev, "the upgrade wrote nothing to etcd");
     assert.deepEqual(providerTexts(pulumi("export")), providerTexts(before), "the serialized provider is the same text in both versions");
-    assert.deepEqual(pulumi("destroy"), { delete: 3 });
+    assert.deepEqual(pulumi("destroy"), { delete: 4 });
+    assert.equal(Object.keys(await etcd.admin.getAll().prefix(PEER_PREFIX).keys()).length, 0);
+  });
+
+  it("a stack made by release 0.1.0 (the flat provider/ layout) refreshes and updates with this one with no diff and no write", async () => {
+    // 0.1.0 as packed at commit 681e778, before provider/ was split into layers: its state holds
+    // require("pulumi-calico-bgppeer/shim") and /set-shim, which must resolve to the moved modules.
+    install(RELEASE_0_1_0);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(proj, "node_modules/pulumi-calico-bgppeer/package.json"), "utf8")).version, "0.1.0");
+    assert.ok(fs.existsSync(path.join(proj, "node_modules/pulumi-calico-bgppeer/dist/provider/impl.js")), "the old layout is installed");
+    assert.deepEqual(pulumi("up"), { create: 4 });
+    const before = pulumi("export");
+    install(packedTarball());
+    assert.ok(fs.existsSync(path.join(proj, "node_modules/pulumi-calico-bgppeer/dist/provider/dynamic/peer-provider.js")), "the new layout is installed");
+    const rev = await revision();
+    const pv = pulumi("preview");
+    assert.deepEqual(pv.changes, { same: 4 }, pv.stdout);
+    assert.deepEqual(pulumi("refresh"), { same: 4 });
+    assert.deepEqual(pulumi("up"), { same: 4 });
+    assert.equal(await revision(), rev, "nothing was written to etcd");
+    const after = pulumi("export");
+    assert.deepEqual(providerTexts(after), providerTexts(before), "the serialized providers did not change");
+    const state = (d: any) => d.resources.filter((r: any) => /:(BgpPeer|BgpPeerSet)$/.test(r.type)).map((r: any) => [r.urn, r.inputs, r.outputs]);
+    assert.deepEqual(state(after), state(before), "every peer's and set's inputs and outputs are as 0.1.0 recorded them");
+    assert.deepEqual(pulumi("destroy"), { delete: 4 });
     assert.equal(Object.keys(await etcd.admin.getAll().prefix(PEER_PREFIX).keys()).length, 0);
   });
 });
