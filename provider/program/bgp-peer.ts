@@ -115,7 +115,7 @@ export class BgpPeer extends pulumi.CustomResource {
 
   /** Whether `obj` is a BgpPeer, also across copies of this package in one program. */
   static override isInstance(obj: unknown): obj is BgpPeer {
-    return typeof obj === "object" && obj !== null && (obj as { __pulumiType?: unknown }).__pulumiType === TYPE;
+    return hasType(obj, TYPE);
   }
 
   /**
@@ -130,6 +130,11 @@ export class BgpPeer extends pulumi.CustomResource {
     }
     return k;
   }
+}
+
+/** Whether `obj` is a resource of the type token `type`: by the token, so that it holds across copies of this package. */
+export function hasType(obj: unknown, type: string): boolean {
+  return typeof obj === "object" && obj !== null && (obj as { __pulumiType?: unknown }).__pulumiType === type;
 }
 
 /** The declaring stack, "<project>/<stack>": it fixes the uid a create gives a peer (model/uid.ts). */

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { SetPeer, StoredMeta } from "../core/set";
 import { OWNER_KEY } from "../model/keys";
-import { type BgpPeerArgs, owner, providerText, refusePlaintextSecrets } from "./bgp-peer";
+import { type BgpPeerArgs, hasType, owner, providerText, refusePlaintextSecrets } from "./bgp-peer";
 import { warnUntestedRuntime } from "./compat";
 import { checkConnectionOnce } from "./connection-check";
 
@@ -56,7 +56,7 @@ export class BgpPeerSet extends pulumi.CustomResource {
   }
 
   static override isInstance(obj: unknown): obj is BgpPeerSet {
-    return typeof obj === "object" && obj !== null && (obj as { __pulumiType?: unknown }).__pulumiType === TYPE;
+    return hasType(obj, TYPE);
   }
 }
 
