@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { provider } from "../../provider";
-import { AlreadyExistsError, ConflictError, FilterMissingError, NotFoundError } from "../../provider/datastore/errors";
 import { peerKey } from "../../provider/model/codec";
 import { etcdForProvider } from "../harness/etcd";
 

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { provider } from "../../provider";
 import type { SetOutputs } from "../../provider/core/set";
-import { AlreadyExistsError, ConflictError, FilterMissingError, NotFoundError, PermissionDeniedError } from "../../provider/datastore/errors";
+import { FilterMissingError, PermissionDeniedError } from "../../provider/datastore/errors";
 import { closeBackends } from "../../provider/datastore/select";
 import { impl as setImpl } from "../../provider/dynamic/set-provider";
 import { convertUID, METADATA_ANNOTATION } from "../../provider/model/kdd";
