@@ -224,6 +224,7 @@ export function program(out: (s: string) => void = (s) => process.stdout.write(s
       let valid = 0;
       for (const m of manifests) {
         const c = checkManifest(m);
+        if (!("failures" in c)) for (const n of m.notes ?? []) err(`note: ${m.where}: ${n} ("${c.inputs.name}")\n`);
         if ("failures" in c) {
           const name = typeof m.inputs.name === "string" ? ` (BGPPeer "${m.inputs.name}")` : "";
           for (const f of c.failures) problems.push({ where: `${m.where}${name}`, message: f });
@@ -260,7 +261,10 @@ export function program(out: (s: string) => void = (s) => process.stdout.write(s
         }
         const c = checkManifest(m);
         if ("failures" in c) for (const f of c.failures) problems.push({ where: m.where, message: f });
-        else views.push(v3Object(c.inputs));
+        else {
+          views.push(v3Object(c.inputs));
+          for (const n of m.notes ?? []) err(`note: ${m.where}: ${n} ("${c.inputs.name}")\n`);
+        }
       }
       if (problems.length) {
         throw new CliError(`${problemLines(problems).join("\n")}\n${manifests.length} BGP peer(s) read, ${problems.length} problem(s). Nothing was converted.`);

@@ -10,6 +10,12 @@ import type { PeerView } from "./view";
  * `BGPPeer` (projectcalico.org/v3) becomes BgpPeer's inputs as they are; a seed-era v1 `bgpPeer`
  * (apiVersion v1: scope, node and peerIP in metadata, asNumber in spec) becomes the seed terms
  * BgpPeer takes, which give calico-upgrade's name and conversions.
+ *
+ * Beyond calicoctl, the manifests of calicoctl's alpha (the oldest seed's document: `kind:
+ * bgppeer`, `metadata.hostname` for node, and a `metadata.name`) are v1 too. Their v3 name is
+ * calico-upgrade's, not `metadata.name`: no datastore kept that name (libcalico-go v1 keys a peer
+ * by node and IP), so every cluster that ran the peer since holds it under calico-upgrade's name,
+ * and a second name would make a second peering. The alpha name is reported in a note.
  */
 
 type Json = Record<string, unknown>;
@@ -20,6 +26,8 @@ export interface Manifest {
   version: "v1" | "v3";
   /** BgpPeer's raw inputs, for check. */
   inputs: Json;
+  /** What the reader should know that is not a problem (an alpha manifest's name, not kept). */
+  notes?: string[];
 }
 
 export interface ManifestProblem {
@@ -31,6 +39,8 @@ export interface ManifestProblem {
 // labels and annotations mean anything to a BgpPeer.
 const V3_META = new Set(["name", "labels", "annotations", "uid", "resourceVersion", "creationTimestamp", "generation", "namespace"]);
 const V1_META = new Set(["scope", "node", "peerIP"]);
+// calicoctl's alpha manifests (seed 000): the node was "hostname", and a peer had a name.
+const V1_ALPHA_META = new Set(["name", "hostname"]);
 
 function isObject(v: unknown): v is Json {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -94,7 +104,7 @@ export function readManifests(file: string): { manifests: Manifest[]; problems: 
   return { manifests, problems };
 }
 
-function toInputs(doc: unknown): { version: "v1" | "v3"; inputs: Json } | { message: string } {
+function toInputs(doc: unknown): { version: "v1" | "v3"; inputs: Json; notes?: string[] } | { message: string } {
   if (!isObject(doc)) return { message: "is not a resource (an object with apiVersion, kind, metadata and spec)" };
   const { apiVersion, kind } = doc;
   const meta = doc.metadata ?? {};
@@ -112,14 +122,24 @@ function toInputs(doc: unknown): { version: "v1" | "v3"; inputs: Json } | { mess
     if (meta.annotations !== undefined) inputs.annotations = meta.annotations;
     return { version: "v3", inputs };
   }
-  if (apiVersion === "v1" && kind === "bgpPeer") {
+  // calicoctl v1 wants "bgpPeer"; its alpha documented "bgppeer".
+  if (apiVersion === "v1" && typeof kind === "string" && kind.toLowerCase() === "bgppeer") {
     for (const k of Object.keys(meta))
-      if (!V1_META.has(k)) return { message: `field in document is not recognized or is in the wrong location: metadata.${k}` };
+      if (!V1_META.has(k) && !V1_ALPHA_META.has(k)) return { message: `field in document is not recognized or is in the wrong location: metadata.${k}` };
     for (const k of Object.keys(spec)) if (k !== "asNumber") return { message: `field in document is not recognized or is in the wrong location: spec.${k}` };
+    if (meta.node !== undefined && meta.hostname !== undefined) {
+      return { message: "metadata.node and metadata.hostname both name the peer's node (hostname is the alpha's spelling of node): give one" };
+    }
+    const node = meta.node ?? meta.hostname;
     // Seed terms, so that check derives calico-upgrade's name and converts the node name.
-    const inputs: Json = { scope: meta.scope ?? (meta.node === undefined ? "global" : "node"), peerIP: meta.peerIP, asNumber: spec.asNumber };
+    const inputs: Json = { scope: meta.scope ?? (node === undefined ? "global" : "node"), peerIP: meta.peerIP, asNumber: spec.asNumber };
     if (meta.node !== undefined) inputs.node = meta.node;
-    return { version: "v1", inputs };
+    if (meta.hostname !== undefined) inputs.hostname = meta.hostname;
+    const notes =
+      meta.name === undefined
+        ? undefined
+        : [`metadata.name ${JSON.stringify(meta.name)} of calicoctl's alpha is not the v3 name: the peer is named as calico-upgrade names it`];
+    return { version: "v1", inputs, notes };
   }
   return {
     message: `is not a BGP peer: kind ${JSON.stringify(kind)}, apiVersion ${JSON.stringify(apiVersion)} (expected BGPPeer in projectcalico.org/v3, or bgpPeer in v1)`,

@@ -81,6 +81,20 @@ export function recordedValue(recorded: { inputs: PeerInputs; meta: StoredMeta }
   return desiredValue(recorded.inputs, recorded.meta, recorded.meta.preserved);
 }
 
+/**
+ * Whether two declarations of a peer mean the same to Calico: every field equal as specEqual
+ * compares them (two spellings of an address, numAllowedLocalASNumbers 0 and unset), and the same
+ * labels, annotations and stack.
+ */
+function declaresTheSame(a: PeerInputs, b: PeerInputs): boolean {
+  return (
+    SPEC_FIELDS.every((f) => specEqual(f, a[f], b[f])) &&
+    sortedJson(a.labels) === sortedJson(b.labels) &&
+    sortedJson(a.annotations) === sortedJson(b.annotations) &&
+    a.__owner === b.__owner
+  );
+}
+
 /** A mark that is not the declaring stack's, unless it is taken over on purpose. */
 function foreignMark(peer: StoredPeer | undefined, owner: string | undefined, adopt: Case["adopt"]): string | undefined {
   const mark = markOf(peer);
@@ -149,8 +163,9 @@ export function decide(c: Case, judge: Judge): Decision {
   const before = recordedValue(recorded);
   const value = desiredValue(declared, recorded.meta, recorded.meta.preserved);
   const ours = stored !== undefined && (stored.modRevision === recorded.meta.resourceVersion || judge.holds(before, stored));
-  // Unchanged in the program: nothing to write. Drift stays drift, for refresh to show.
-  if (value === before) return { act: "keep", from: ours ? "stored" : "recorded", why: "unchanged" };
+  // Unchanged in the program (the same bytes, or values Calico reads alike): nothing to write.
+  // Drift stays drift, for refresh to show.
+  if (value === before || declaresTheSame(declared, recorded.inputs)) return { act: "keep", from: ours ? "stored" : "recorded", why: "unchanged" };
   if (!stored || !peer) return { act: "refuse", refusal: { kind: "deleted" } };
   // Written by an earlier attempt: a retry, or an up that failed in a later chunk.
   if (judge.holds(value, stored)) return { act: "keep", from: "stored", why: "landed" };

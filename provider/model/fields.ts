@@ -25,6 +25,11 @@ export interface FieldDef {
   pointer?: boolean;
   /** 0 (or false) means "unset" and is not stored. */
   zeroIsUnset?: boolean;
+  /**
+   * 0 is a value, stored and shown as given (a Go pointer, which calicoctl keeps), that calico-node
+   * treats as unset: 0 and unset compare equal, so neither one is drift from the other.
+   */
+  zeroActsUnset?: boolean;
   values?: readonly string[];
   /** Range that check accepts; `decodeMin` is what a stored value may hold (Calico reads more). */
   min?: number;
@@ -34,16 +39,25 @@ export interface FieldDef {
   since: string;
   /** At most this many characters: Calico's CRD limit (v3.32.1), which also bounds what check costs. */
   maxLength?: number;
+  /** A lower limit from a later release on: applied when the cluster's Calico release is known to be that or later. */
+  maxLengthFrom?: { since: string; maxLength: number };
   /** At most this many (distinct) items. */
   maxItems?: number;
 }
+
+/**
+ * Calico v3.33.0 lowered the selectors' CRD maxLength from 4096 to 1024 (projectcalico/calico
+ * a30cddfe90, #12250: api/pkg/apis/projectcalico/v3/bgppeer.go's +kubebuilder:validation:MaxLength),
+ * enforced by the API server in KDD and by calicoctl's in-process CRD validation in etcd mode.
+ */
+const SELECTOR_1024 = { since: "v3.33.0", maxLength: 1024 };
 
 /** In Go field order, which is the order Calico writes them. */
 export const FIELDS = {
   /** The Calico node that peers (a DNS-1123 subdomain). Without node and nodeSelector the peer is global. Not with nodeSelector. */
   node: { kind: "name", since: "v3.0.0" },
   /** A Calico selector of the local nodes that get this peering, e.g. "has(route-reflector)". Not with node. */
-  nodeSelector: { kind: "selector", maxLength: 4096, since: "v3.3.0" },
+  nodeSelector: { kind: "selector", maxLength: 4096, maxLengthFrom: SELECTOR_1024, since: "v3.3.0" },
   /**
    * IPv4 or IPv6, optionally with a port: "a.b.c.d:port" or "[v6]:port". Stored as typed, as
    * calicoctl stores it (in seed terms, as Go prints the IP); two spellings of one address never diff.
@@ -54,7 +68,7 @@ export const FIELDS = {
   /** The local AS for this peering, overriding the node's; 1 to 4294967295, as asNumber. */
   localASNumber: { kind: "asn", pointer: true, since: "v3.31.0" },
   /** A Calico selector of the Calico nodes to peer with; their AS is used. Not with peerIP or asNumber. */
-  peerSelector: { kind: "selector", maxLength: 4096, since: "v3.3.0" },
+  peerSelector: { kind: "selector", maxLength: 4096, maxLengthFrom: SELECTOR_1024, since: "v3.3.0" },
   /** Deprecated by nextHopMode: keep the original next hop. Not with nextHopMode. */
   keepOriginalNextHop: { kind: "bool", zeroIsUnset: true, since: "v3.16.0" },
   /** "Auto", "Self" or "Keep": how BIRD sets the next hop. */
@@ -67,8 +81,8 @@ export const FIELDS = {
   maxRestartTime: { kind: "duration", pointer: true, since: "v3.20.0" },
   /** BGP keepalive timer, a Go duration such as "30s"; stored as Go prints it. Calico v3.32 and later. */
   keepaliveTime: { kind: "duration", pointer: true, since: "v3.32.0" },
-  /** BIRD's "allow local as N": 0 to 2147483647. */
-  numAllowedLocalASNumbers: { kind: "int", min: 0, max: INT32_MAX, decodeMin: INT32_MIN, zeroIsUnset: true, since: "v3.23.0" },
+  /** BIRD's "allow local as N": 0 to 2147483647. 0 is stored as given, and calico-node treats it as unset (no "allow local as"). */
+  numAllowedLocalASNumbers: { kind: "int", min: 0, max: INT32_MAX, decodeMin: INT32_MIN, zeroActsUnset: true, since: "v3.23.0" },
   /** GTSM hop count (TTL security): 0 to 255. */
   ttlSecurity: { kind: "int", min: 0, max: 255, decodeMin: 0, since: "v3.25.0" },
   /** The gateway IP that reaches peerIP, of the same address family; requires peerIP. Stored as typed. */
@@ -79,7 +93,7 @@ export const FIELDS = {
    */
   filters: { kind: "names", maxItems: 127, since: "v3.26.0" },
   /** A selector of local workloads that the node peers with. Requires asNumber; not with peerIP or peerSelector. */
-  localWorkloadSelector: { kind: "selector", maxLength: 4096, since: "v3.30.0" },
+  localWorkloadSelector: { kind: "selector", maxLength: 4096, maxLengthFrom: SELECTOR_1024, since: "v3.30.0" },
   /** "Auto" or "Manual": whether Calico adds the reverse peering of a peerSelector peering. */
   reversePeering: { kind: "enum", values: ["Auto", "Manual"], pointer: true, since: "v3.30.3" },
 } as const satisfies Record<string, FieldDef>;

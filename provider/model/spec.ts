@@ -465,6 +465,10 @@ function canonicalAddress(field: "peerIP" | "reachableBy", text: string): string
  * ("2001:DB8::1" is "2001:db8::1"), everything else by value.
  */
 export function specEqual(field: SpecField, a: unknown, b: unknown): boolean {
+  if ((FIELDS[field] as FieldDef).zeroActsUnset) {
+    if (a === 0) a = undefined;
+    if (b === 0) b = undefined;
+  }
   if (a === undefined || b === undefined) return a === b;
   if ((field === "peerIP" || field === "reachableBy") && typeof a === "string" && typeof b === "string") {
     return a === b || (canonicalAddress(field, a) ?? a) === (canonicalAddress(field, b) ?? b);

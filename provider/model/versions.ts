@@ -1,5 +1,5 @@
 import { RuleError, show } from "./errors";
-import { FIELDS, type PeerSpec, SPEC_FIELDS } from "./fields";
+import { FIELDS, type FieldDef, type PeerSpec, SPEC_FIELDS } from "./fields";
 import { parsePeerIP } from "./ip";
 
 /** A Calico release, as ClusterInformation's calicoVersion or calico:calicoVersion gives it ("v3.31.0"). */
@@ -52,13 +52,24 @@ function hasPort(peerIP: string | undefined): boolean {
 }
 
 /**
- * The fields of `spec` that calico-node of `version` would ignore or misread, each as a rule
- * failure naming the field, the release that added it, and the version in force.
+ * What Calico `version` would not take in `spec`, each as a rule failure naming the field, the
+ * release the rule comes from, and the version in force: fields its calico-node would ignore or
+ * misread, and values longer than its CRD allows (the selectors' 1024 from v3.33.0).
  */
 export function fieldsTooNew(spec: PeerSpec, version: CalicoVersion, source: string): RuleError[] {
   const out: RuleError[] = [];
   for (const field of SPEC_FIELDS) {
-    const since = FIELDS[field].since;
+    const def: FieldDef = FIELDS[field];
+    const value = spec[field];
+    if (def.maxLengthFrom && typeof value === "string" && value.length > def.maxLengthFrom.maxLength && atLeast(version, def.maxLengthFrom.since)) {
+      out.push(
+        new RuleError(
+          field,
+          `${show(`${value.slice(0, 40)}…`)} is ${value.length} characters long: Calico ${version.text} (${source}) takes at most ${def.maxLengthFrom.maxLength} (its CRD's limit from ${def.maxLengthFrom.since} on; ${def.maxLength} before)`,
+        ),
+      );
+    }
+    const since = def.since;
     if (spec[field] !== undefined && !atLeast(version, since)) {
       out.push(
         new RuleError(

@@ -196,6 +196,32 @@ describe("convert", () => {
   });
 });
 
+describe("seed 000's alpha manifest, exactly as the document shows it", () => {
+  const SEED = path.resolve(__dirname, "../../../test/fixtures/seed-000-bgppeer.yaml");
+  const NOTE = `note: ${SEED}: document 1: metadata.name "rack001-tor" of calicoctl's alpha is not the v3 name: the peer is named as calico-upgrade names it ("rack1-host1.192-168-1-1")\n`;
+  it("validates, with a note that the alpha name is not the v3 name", () => {
+    const r = cli(["validate", "-f", SEED]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, "1 BGP peer(s) read, 1 valid\n");
+    assert.equal(r.stderr, NOTE);
+  });
+  it("converts to the v3 YAML calico-upgrade gives the same peer, and to code", () => {
+    const r = cli(["convert", "-f", SEED]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(
+      r.stdout,
+      "apiVersion: projectcalico.org/v3\nkind: BGPPeer\nmetadata:\n  creationTimestamp: null\n  name: rack1-host1.192-168-1-1\nspec:\n  asNumber: 63400\n  node: rack1-host1\n  peerIP: 192.168.1.1\n",
+    );
+    assert.equal(r.stderr, NOTE);
+    const ts = cli(["convert", "-f", SEED, "-o", "ts"]);
+    assert.equal(ts.status, 0, ts.stderr);
+    assert.match(
+      ts.stdout,
+      /new BgpPeer\("rack1-host1\.192-168-1-1", \{ name: "rack1-host1\.192-168-1-1", node: "rack1-host1", peerIP: "192\.168\.1\.1", asNumber: 63400, adopt: true \}\)/,
+    );
+  });
+});
+
 describe("import --from-etcdv2", () => {
   it("reads libcalico-go v1's BGP peer keys over the v2 API and generates BgpPeers with calico-upgrade's names", async () => {
     await v2put("/calico/bgp/v1/global/peer_v4/10.0.0.1", '{"ip":"10.0.0.1","as_num":"64512"}');

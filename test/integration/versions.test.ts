@@ -12,6 +12,14 @@ import { startEtcd, type TestEtcd } from "../harness/etcd";
 let v331: TestEtcd;
 let v332: TestEtcd;
 let unknown: TestEtcd;
+let v333: TestEtcd;
+
+/** A valid selector of `n` characters or a few more. */
+function longSelector(n: number): string {
+  let s = "has(x)";
+  while (s.length < n) s += " && has(x)";
+  return s;
+}
 
 function clusterInformation(version: string): string {
   return JSON.stringify({
@@ -43,14 +51,15 @@ async function withEnv<T>(name: string, value: string, fn: () => Promise<T>): Pr
 }
 
 before(async () => {
-  [v331, v332, unknown] = await Promise.all([startEtcd(), startEtcd(), startEtcd()]);
+  [v331, v332, unknown, v333] = await Promise.all([startEtcd(), startEtcd(), startEtcd(), startEtcd()]);
   await v331.admin.put(CLUSTER_INFORMATION_KEY).value(clusterInformation("v3.31.0"));
   await v332.admin.put(CLUSTER_INFORMATION_KEY).value(clusterInformation("v3.32.0"));
+  await v333.admin.put(CLUSTER_INFORMATION_KEY).value(clusterInformation("v3.33.0"));
 });
 after(async () => {
   closeClient();
   delete process.env.ETCD_ENDPOINTS;
-  await Promise.all([v331?.stop(), v332?.stop(), unknown?.stop()]);
+  await Promise.all([v331?.stop(), v332?.stop(), unknown?.stop(), v333?.stop()]);
 });
 
 describe("a datastore that declares Calico v3.31.0", { concurrency: false }, () => {
@@ -117,6 +126,42 @@ describe("a datastore that declares Calico v3.32.0, and one that declares nothin
     use(unknown);
     await provider.create(await checked({ name: "ka", peerIP: "10.0.0.2", asNumber: 64512, keepaliveTime: "30s", nextHopMode: "Self" }));
     assert.ok(await unknown.admin.get(peerKey("ka")).string());
+  });
+});
+
+describe("selectors of Calico v3.33: at most 1024 characters (4096 before)", { concurrency: false }, () => {
+  const selector = longSelector(1025);
+  it("a datastore that declares v3.33.0 refuses a 1025-character selector at create, and writes nothing", async () => {
+    use(v333);
+    const rev = await revision(v333);
+    await assert.rejects(provider.create(await checked({ name: "long-sel", nodeSelector: selector, peerIP: "10.0.0.9", asNumber: 64512 })), (e: Error) => {
+      assert.match(
+        e.message,
+        /^BGPPeer "long-sel": nodeSelector: "has\(x\) && has\(x\) .*…" is 1026 characters long: Calico v3\.33\.0 \(ClusterInformation in etcd\) takes at most 1024 \(its CRD's limit from v3\.33\.0 on; 4096 before\)\. Nothing was written\.$/,
+      );
+      return true;
+    });
+    assert.equal(await revision(v333), rev);
+    // 1024 is the limit, not beyond it.
+    const ok = longSelector(1014);
+    assert.ok(ok.length <= 1024);
+    await provider.create(await checked({ name: "sel-1024", peerSelector: ok }));
+    assert.equal(JSON.parse((await v333.admin.get(peerKey("sel-1024")).string())!).spec.peerSelector, ok);
+  });
+  it("v3.32.0 takes it, as its CRD allows 4096", async () => {
+    use(v332);
+    await provider.create(await checked({ name: "long-sel", nodeSelector: selector, peerIP: "10.0.0.9", asNumber: 64512 }));
+    assert.equal(JSON.parse((await v332.admin.get(peerKey("long-sel")).string())!).spec.nodeSelector, selector);
+  });
+  it("declared (CALICO_VERSION v3.33.0), it is refused at check, so that preview fails", async () => {
+    await withEnv("CALICO_VERSION", "v3.33.0", async () => {
+      const r = await provider.check!({}, { name: "p", localWorkloadSelector: selector, asNumber: 1 });
+      assert.deepEqual(
+        r.failures?.map((f) => f.property),
+        ["localWorkloadSelector"],
+      );
+      assert.match(r.failures![0].reason, /is 1026 characters long: Calico v3\.33\.0 \(environment variable CALICO_VERSION\) takes at most 1024/);
+    });
   });
 });
 

@@ -43,6 +43,8 @@ export const OURS: Record<string, BgpPeerArgs> = {
   "addr-port-zeros": { name: "addr-port-zeros", peerIP: "10.0.0.1:00179", asNumber: 64512 },
   "addr-bracket-v4": { name: "addr-bracket-v4", peerIP: "[10.0.0.1]:179", asNumber: 64512 },
   "addr-reach-v6": { name: "addr-reach-v6", peerIP: "2001:db8::5", asNumber: 64512, reachableBy: "2001:DB8::FE" },
+  // An explicit 0 is stored as calicoctl stores it (a *int32); calico-node reads it as unset.
+  "allow-zero": { name: "allow-zero", peerIP: "10.5.0.1", asNumber: 65005, numAllowedLocalASNumbers: 0 },
 };
 export const NAMES: Record<string, string> = { "seed-node": "rack1-host1.10-1-0-1", "seed-global": "10-0-0-100" };
 export const nameOf = (res: string) => NAMES[res] ?? (OURS[res].name as string);
@@ -73,6 +75,7 @@ export const DOCS = [
   },
   { metadata: { name: "cc-keep" }, spec: { peerIP: "10.32.0.1", asNumber: 65032, keepOriginalNextHop: true } },
   { metadata: { name: "cc-local" }, spec: { localWorkloadSelector: "app=='speaker'", asNumber: 65033 } },
+  { metadata: { name: "cc-allow0" }, spec: { peerIP: "10.34.0.1", asNumber: 65034, numAllowedLocalASNumbers: 0 } },
 ].map((d) => ({ apiVersion: "projectcalico.org/v3", kind: "BGPPeer", ...d }));
 
 /** The BGPFilters f1 and f2 that peers of OURS and DOCS name, as one calicoctl manifest. */

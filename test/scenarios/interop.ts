@@ -136,6 +136,10 @@ export function interopSuite(store: InteropStore): InteropSuite {
         // calicoctl reads the stack's mark beside the declared annotation.
         assert.deepEqual(full.metadata.annotations, { "example.com/owner": "net & ops <noc>", [OWNER_ANNOTATION]: mark });
         assert.equal(s.ctl.getPeer("edge-keep").spec.password.secretKeyRef.optional, true);
+        // numAllowedLocalASNumbers 0, declared, is stored and shown as calicoctl stores and shows it.
+        assert.equal((await store.stored("allow-zero"))!.spec.numAllowedLocalASNumbers, 0);
+        assert.equal(s.ctl.getPeer("allow-zero").spec.numAllowedLocalASNumbers, 0);
+        assert.equal((await s.outputs("allow-zero")).numAllowedLocalASNumbers, 0);
         const wide = s.ctl.ok(["get", "bgppeers", "-o", "wide"]);
         // calicoctl prints ASNs in decimal, a nodeSelector in the NODE column, and 0 for no ASN.
         assert.match(wide, /rack1-host1\.10-1-0-1\s+10\.1\.0\.1\s+rack1-host1\s+4227858433\s/);
@@ -255,6 +259,18 @@ export function interopSuite(store: InteropStore): InteropSuite {
           assert.equal(outs.uid, s.ctl.getPeer(d.metadata.name).metadata.uid, `${d.metadata.name}: keeps calicoctl's uid`);
         }
         await noChanges();
+        // calicoctl's explicit numAllowedLocalASNumbers 0 is read as it is, and a program that leaves
+        // it out means the same to calico-node (no "allow local as"): no diff, no write.
+        assert.equal((await store.stored("cc-allow0"))!.spec.numAllowedLocalASNumbers, 0);
+        assert.equal((await s.outputs("adopt-cc-allow0")).numAllowedLocalASNumbers, 0);
+        const { numAllowedLocalASNumbers, ...without } = s.peers["adopt-cc-allow0"] as Record<string, unknown>;
+        assert.equal(numAllowedLocalASNumbers, 0);
+        s.peers["adopt-cc-allow0"] = without as BgpPeerArgs;
+        await noChanges();
+        const again = await s.ls.stack.up();
+        assert.deepEqual(again.summary.resourceChanges, { same: Object.keys(s.peers).length + 1 });
+        assert.equal(await store.revisions(), before, "0 and unset are the same peer: nothing written");
+        assert.equal(s.ctl.getPeer("cc-allow0").spec.numAllowedLocalASNumbers, 0, "calicoctl's 0 stays");
         const full = await s.outputs("adopt-cc-full");
         assert.equal(full.maxRestartTime, "1h0m0s");
         assert.equal(full.localASNumber, 65542);
