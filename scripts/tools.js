@@ -169,6 +169,22 @@ function ensureLanguageHost(bin) {
   return exe;
 }
 
+/**
+ * pulumi-language-yaml (github.com/pulumi/pulumi-yaml v1.25.0, tools/pulumi-language-yaml) in
+ * `bin`, beside `pulumi`: the engine runs the YAML programs of the native provider's tests with it
+ * as a bundled language host. Rebuilt when the module's go.sum changes.
+ */
+function ensureLanguageYaml(bin = ensurePulumi()) {
+  const exe = path.join(bin, "pulumi-language-yaml");
+  const stamp = path.join(bin, ".pulumi-language-yaml.sum");
+  const sum = sumOf("tools/pulumi-language-yaml");
+  if (fs.existsSync(exe) && fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === sum) return exe;
+  goBuild("tools/pulumi-language-yaml", "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml", `${exe}.tmp`, "-s -w");
+  fs.renameSync(`${exe}.tmp`, exe);
+  fs.writeFileSync(stamp, sum);
+  return exe;
+}
+
 /** calicoctl, built from the calico monorepo at CALICO_VERSION. Returns the binary's path. */
 function ensureCalicoctl() {
   const bin = path.join(CACHE, `calicoctl-${CALICO_VERSION}-${sumOf("tools/calicoctl")}`, "bin");
@@ -249,6 +265,7 @@ function ensureEtcd() {
 }
 
 module.exports = {
+  ensureLanguageYaml,
   ensurePulumi,
   ensureNode,
   ensureCalicoctl,

@@ -1,6 +1,7 @@
 import { type Backend, type Stored, storedOf, type WriteResult } from "../datastore/api";
 import { InvalidInputError, UnreachableError } from "../datastore/errors";
 import { nowTimestamp } from "../model/codec";
+import { OWNER_ANNOTATION } from "../model/keys";
 import { checkInputs, containsUnknown, type PeerInputs } from "../model/spec";
 import { type Decision, decide, heldOf, recordedValue } from "./decide";
 import { inputsOf, type Managed, managedBy, outputsFrom, type PeerOutputs } from "./outputs";
@@ -202,8 +203,15 @@ export async function deleteObject(props: PeerOutputs & { __owner?: string }): P
   );
 }
 
-/** Read: the stored object as outputs, or undefined when the key is gone. */
-export async function readObject(name: string, managed: Managed): Promise<PeerOutputs | undefined> {
+/**
+ * Read: the stored object as outputs, or undefined when the key is gone. `"all"` (an import)
+ * manages every label and annotation the peer has, but a stack's mark.
+ */
+export async function readObject(name: string, managed: Managed | "all"): Promise<PeerOutputs | undefined> {
   const kv = await withClient("read", (c) => c.getPeer(name));
-  return kv && outputsFrom(heldOf(name, kv)!.peer, kv.modRevision, managed);
+  if (!kv) return undefined;
+  const peer = heldOf(name, kv)!.peer;
+  const m =
+    managed === "all" ? { labels: Object.keys(peer.labels), annotations: Object.keys(peer.annotations).filter((k) => k !== OWNER_ANNOTATION) } : managed;
+  return outputsFrom(peer, kv.modRevision, m);
 }

@@ -19,6 +19,7 @@ const MAY_IMPORT: Record<string, string[]> = {
   dynamic: ["model", "datastore", "core", "dynamic"],
   program: ["model", "datastore", "core", "dynamic", "program"],
   cli: ["model", "datastore", "core", "cli"],
+  native: ["model", "datastore", "core", "native"],
   ".": ["model", "datastore", "core", "dynamic", "program", "."],
 };
 
