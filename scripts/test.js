@@ -26,6 +26,8 @@ try {
   if (needs("e2e")) {
     const pulumiBin = tools.ensurePulumi();
     process.env.PATH = `${pulumiBin}${path.delimiter}${process.env.PATH}`;
+    // Pulumi YAML's language host beside the CLI, for the native provider's YAML programs.
+    tools.ensureLanguageYaml(pulumiBin);
     // Every line of the supported matrix: its CLI and its Node.js (test/harness/lines.ts finds them again in the cache).
     for (const line of LINES) {
       tools.ensurePulumi(line.cli);
