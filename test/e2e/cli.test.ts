@@ -73,7 +73,7 @@ describe("pulumi CLI end to end", { concurrency: false }, () => {
     for (const r of recorded) {
       assert.match(r.sourcePosition, /\/dist\/test\/e2e\/cli\.test\.js#\d+,\d+$/, `${r.urn} sourcePosition`);
       assert.match(r.stackTrace[0].sourcePosition, /cli\.test\.js/);
-      assert.ok(!JSON.stringify(r.stackTrace).includes("/provider/resource.js"), `${r.urn} stackTrace names no frame of BgpPeer's module`);
+      assert.ok(!JSON.stringify(r.stackTrace).includes("/provider/program/bgp-peer.js"), `${r.urn} stackTrace names no frame of BgpPeer's module`);
     }
     const rev = await revision();
     const pv = await stack.preview();

@@ -72,8 +72,10 @@ describe("the packed package", () => {
       "package/CHANGELOG.md",
       "package/README.md",
       "package/dist/provider/index.js",
-      "package/dist/provider/impl.js",
-      "package/dist/provider/shim.js",
+      "package/dist/provider/dynamic/peer-provider.js",
+      "package/dist/provider/dynamic/shim.js",
+      "package/dist/provider/native/main.js",
+      "package/plugin/pulumi-resource-calico",
     ]) {
       assert.ok(files.includes(f), `${f} is in the tarball`);
     }
