@@ -7,10 +7,12 @@ import { inputsOf, managedBy, type PeerOutputs, plain } from "../core/outputs";
 import { createObject, deleteObject, readObject, updateObject, withOwner } from "../core/peer";
 import { previewNew } from "../core/preview";
 import { configuredVersion, setStackConfig } from "../core/session";
+import { createSet, deleteSet, peerInputs, readSet, type SetInputs, type SetOutputs, updateSet } from "../core/set";
+import { checkSet } from "../core/set-inputs";
 import { providerConfig } from "../datastore/config";
 import { INT32_MAX } from "../model/fields";
 import { checkInputs, containsUnknown, type PeerInputs, SPEC_FIELDS, specEqual, UNKNOWN } from "../model/spec";
-import { packageSchema } from "./schema";
+import { packageSchema, SET_TOKEN } from "./schema";
 
 /**
  * The native provider `calico`: Pulumi's provider gRPC protocol served over the shared core, a
@@ -63,6 +65,11 @@ export function ownerOf(urn: string): string | undefined {
 function resourceName(urn: string): string {
   return urn.slice(urn.lastIndexOf("::") + 2);
 }
+/** Whether the URN is a BgpPeerSet's (its type is the third part; a parent's type comes before a "$"). */
+function isSet(urn: string): boolean {
+  const type = urn.split("::")[2] ?? "";
+  return type.slice(type.lastIndexOf("$") + 1) === SET_TOKEN;
+}
 
 /** A property path as Pulumi writes it: `labels.team`, or `labels["example.com/owner"]` for a key that is not an identifier. */
 function propertyPath(root: string, key?: string): string {
@@ -103,6 +110,26 @@ function importedInputs(inputs: PeerInputs): Json {
   return out;
 }
 
+/** A set's detailed diff: a peer added or removed as a whole, a changed one field by field, at `peers["<name>"]`. */
+export function setDiff(olds: Json, news: Json): Map<string, number> {
+  const K = pb.PropertyDiff.Kind;
+  const a = (olds.peers ?? {}) as Record<string, Json>;
+  const b = (news.peers ?? {}) as Record<string, Json>;
+  const out = new Map<string, number>();
+  if (containsUnknown(news.peers)) {
+    out.set("peers", K.UPDATE);
+    return out;
+  }
+  for (const n of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+    const at = `peers[${JSON.stringify(n)}]`;
+    if (!a[n]) out.set(at, K.ADD);
+    else if (!b[n]) out.set(at, K.DELETE);
+    else for (const [p, kind] of peerDiff({ ...a[n], name: n }, { ...b[n], name: n }).diffs) out.set(`${at}.${p}`, kind);
+  }
+  if (olds.adopt !== news.adopt) out.set("adopt", olds.adopt === undefined ? K.ADD : news.adopt === undefined ? K.DELETE : K.UPDATE);
+  return out;
+}
+
 type Call<Req> = grpc.ServerUnaryCall<Req, unknown>;
 type Done = grpc.sendUnaryData<unknown>;
 
@@ -116,6 +143,52 @@ function serve<Req>(fn: (req: Req) => Promise<unknown> | unknown) {
         (e: Error) => done({ code: grpcJs.status.UNKNOWN, details: e.message, message: e.message } as grpc.ServiceError),
       );
   };
+}
+
+function checkResponse(inputs: unknown, failures: { property: string; reason: string }[]): providerPb.CheckResponse {
+  const res = new pb.CheckResponse();
+  for (const f of failures) {
+    const c = new pb.CheckFailure();
+    c.setProperty(f.property);
+    c.setReason(f.reason);
+    res.addFailures(c);
+  }
+  if (!failures.length) res.setInputs(toStruct(inputs));
+  return res;
+}
+
+/** A set's check: BgpPeer's rules on every peer (core/set-inputs.ts), then the preview's decision for the peers new to it. */
+async function checkSetRequest(urn: string, olds: Json, news: Json): Promise<providerPb.CheckResponse> {
+  const { inputs, failures } = checkSet({ ...news, name: resourceName(urn), __owner: ownerOf(urn) });
+  if (!inputs) return checkResponse(undefined, failures);
+  if (!containsUnknown(inputs)) {
+    const before = (olds.peers ?? {}) as Json;
+    const added = Object.keys(inputs.peers).filter((n) => !(n in before));
+    const found = await previewNew(
+      added.map((n) => peerInputs(n, inputs.peers[n], undefined, inputs.__owner)),
+      { owner: inputs.__owner, adopt: inputs.adopt, set: inputs.name },
+    );
+    if ("refusal" in found) return checkResponse(undefined, [{ property: "", reason: found.refusal.message }]);
+    for (const n of found.notes) process.stderr.write(`${n}\n`);
+  }
+  return checkResponse(inputs, []);
+}
+
+async function readSetRequest(req: providerPb.ReadRequest): Promise<providerPb.ReadResponse> {
+  const props = fromStruct(req.getProperties()) as unknown as SetOutputs;
+  if (!props.peers) {
+    throw new Error(
+      `BgpPeerSet "${req.getId()}": a set cannot be imported (its peers are known only from state); import its peers one by one as calico:index:BgpPeer, or declare the set with adopt: true.`,
+    );
+  }
+  const outs = await readSet(props);
+  const res = new pb.ReadResponse();
+  if (!outs) return res;
+  const { stored, ...inputs } = outs;
+  res.setId(req.getId());
+  res.setProperties(toStruct(outs));
+  res.setInputs(toStruct(inputs));
+  return res;
 }
 
 export function providerService(version: string): grpc.UntypedServiceImplementation {
@@ -161,6 +234,7 @@ export function providerService(version: string): grpc.UntypedServiceImplementat
       const urn = req.getUrn();
       const news = fromStruct(req.getNews());
       const olds = fromStruct(req.getOlds());
+      if (isSet(urn)) return checkSetRequest(urn, olds, news);
       if (news.name === undefined && news.scope === undefined && news.hostname === undefined) news.name = resourceName(urn);
       const owner = ownerOf(urn);
       if (owner) news.__owner = owner;
@@ -190,7 +264,9 @@ export function providerService(version: string): grpc.UntypedServiceImplementat
       return res;
     }),
     diff: serve((req: providerPb.DiffRequest) => {
-      const { diffs, replaces } = peerDiff(fromStruct(req.getOlds()), fromStruct(req.getNews()));
+      const olds = fromStruct(req.getOlds());
+      const news = fromStruct(req.getNews());
+      const { diffs, replaces } = isSet(req.getUrn()) ? { diffs: setDiff(olds, news), replaces: [] } : peerDiff(olds, news);
       const res = new pb.DiffResponse();
       res.setChanges(diffs.size ? pb.DiffResponse.DiffChanges.DIFF_SOME : pb.DiffResponse.DiffChanges.DIFF_NONE);
       res.setReplacesList(replaces);
@@ -208,6 +284,13 @@ export function providerService(version: string): grpc.UntypedServiceImplementat
     }),
     create: serve(async (req: providerPb.CreateRequest) => {
       const inputs = fromStruct(req.getProperties());
+      if (isSet(req.getUrn())) {
+        const outs = await createSet(inputs as unknown as SetInputs);
+        const res = new pb.CreateResponse();
+        res.setId(outs.name);
+        res.setProperties(toStruct(outs));
+        return res;
+      }
       const outs = await createObject(inputs as unknown as PeerInputs);
       const res = new pb.CreateResponse();
       res.setId(outs.name);
@@ -215,6 +298,7 @@ export function providerService(version: string): grpc.UntypedServiceImplementat
       return res;
     }),
     read: serve(async (req: providerPb.ReadRequest) => {
+      if (isSet(req.getUrn())) return readSetRequest(req);
       const props = fromStruct(req.getProperties()) as unknown as PeerOutputs;
       // An import sends no state: the peer is taken with every label and annotation it has.
       const importing = Object.keys(props).length === 0;
@@ -231,12 +315,21 @@ export function providerService(version: string): grpc.UntypedServiceImplementat
     }),
     update: serve(async (req: providerPb.UpdateRequest) => {
       const news = fromStruct(req.getNews());
+      if (isSet(req.getUrn())) {
+        const res = new pb.UpdateResponse();
+        res.setProperties(toStruct(await updateSet(fromStruct(req.getOlds()) as unknown as SetOutputs, news as unknown as SetInputs)));
+        return res;
+      }
       const outs = await updateObject(fromStruct(req.getOlds()) as unknown as PeerOutputs, news as unknown as PeerInputs);
       const res = new pb.UpdateResponse();
       res.setProperties(toStruct(withOwner(outs, news)));
       return res;
     }),
     delete: serve(async (req: providerPb.DeleteRequest) => {
+      if (isSet(req.getUrn())) {
+        await deleteSet(fromStruct(req.getProperties()) as unknown as SetOutputs);
+        return new empty.Empty();
+      }
       const props = fromStruct(req.getProperties()) as unknown as PeerOutputs & { __owner?: string };
       props.__owner ??= ownerOf(req.getUrn());
       await deleteObject(props);

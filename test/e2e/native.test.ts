@@ -90,7 +90,7 @@ const kubeStore = (): Store => ({
   },
 });
 
-function program(name: string, tor: Record<string, unknown>, extra = ""): string {
+function program(name: string, tor: Record<string, unknown>, extra = "", rackAsn = 65002): string {
   return `name: ${name}
 runtime: yaml
 description: BGP peers in Pulumi YAML, through the native provider
@@ -108,6 +108,12 @@ resources:
       name: rr-v6
       peerIP: "2001:db8::1"
       asNumber: "64512.1"
+  rack2:
+    type: calico:index:BgpPeerSet
+    properties:
+      peers:
+        - { scope: node, node: rack2-host1, peerIP: 10.2.0.1, asNumber: ${rackAsn} }
+        - { scope: node, node: rack2-host2, peerIP: 10.2.0.1, asNumber: 65002 }
 ${extra}outputs:
   torUid: \${tor.uid}
 `;
@@ -119,7 +125,7 @@ for (const make of [etcdStore, kubeStore]) {
     let p: UserProject;
     const tor = { node: "rack1-host1", peerIP: "10.1.0.1", asNumber: 64512, labels: { team: "net" } };
 
-    it("installs from the tarball and runs up", () => {
+    it("installs from the tarball and runs up", async () => {
       s = make();
       const name = `native-${s.label}`;
       p = userProject(work, name, { dependencies: { "@pulumi/pulumi": sdk, "pulumi-calico-bgppeer": packedTarball() }, files: {} });
@@ -128,7 +134,8 @@ for (const make of [etcdStore, kubeStore]) {
       p.ok(["stack", "init", "dev"]);
       for (const [k, v] of Object.entries(s.config)) p.ok(["config", "set", k, v]);
       const up = p.ok(["up", "--yes"]);
-      assert.match(up, /\+ 3 created/);
+      assert.match(up, /\+ 4 created/);
+      assert.equal((await s.spec("rack2-host2.10-2-0-1"))!.node, "rack2-host2", "the set's peers are written");
       assert.match(p.ok(["stack", "output", "torUid"]), /^[0-9a-f-]{36}\n$/);
     });
 
@@ -139,7 +146,7 @@ for (const make of [etcdStore, kubeStore]) {
     });
 
     it("preview --diff names the field, and preview --json carries detailedDiff and diffReasons", async () => {
-      p.write("Pulumi.yaml", program(`native-${s.label}`, { ...tor, asNumber: 64513, labels: { team: "net", "example.com/rack": "r1" } }));
+      p.write("Pulumi.yaml", program(`native-${s.label}`, { ...tor, asNumber: 64513, labels: { team: "net", "example.com/rack": "r1" } }, "", 65003));
       assert.match(p.ok(["preview", "--diff"]), /~ asNumber\s*: 64512 => 64513/);
       const steps = JSON.parse(p.ok(["preview", "--json"])).steps as any[];
       const step = steps.find((x) => x.urn.endsWith("::tor"));
@@ -149,14 +156,19 @@ for (const make of [etcdStore, kubeStore]) {
         'labels["example.com/rack"]': { kind: "add", inputDiff: true },
       });
       assert.deepEqual(step.diffReasons, ["asNumber", "labels"]);
+      // A set's change is one peer's field, not the whole peers list.
+      const rack = steps.find((x) => x.urn.endsWith("::rack2"));
+      assert.deepEqual(rack.detailedDiff, { 'peers["rack2-host1.10-2-0-1"].asNumber': { kind: "update", inputDiff: true } });
+      assert.deepEqual(rack.diffReasons, ["peers"]);
       p.ok(["up", "--yes"]);
       assert.equal((await s.spec("tor"))!.asNumber, 64513);
+      assert.equal((await s.spec("rack2-host1.10-2-0-1"))!.asNumber, 65003);
     });
 
     it("drift shows in preview --refresh; an up over it is refused with nothing written; refresh, then up restores", async () => {
       await s.setAsn("tor", 65099);
       assert.match(p.ok(["preview", "--refresh", "--diff"]), /asNumber\s*: 65099 => 64513/);
-      p.write("Pulumi.yaml", program(`native-${s.label}`, { ...tor, asNumber: 64513, ttlSecurity: 2 }));
+      p.write("Pulumi.yaml", program(`native-${s.label}`, { ...tor, asNumber: 64513, ttlSecurity: 2 }, "", 65003));
       const rev = await s.revisions();
       const r = p.pulumi(["up", "--yes"]);
       assert.notEqual(r.status, 0);
@@ -188,14 +200,14 @@ for (const make of [etcdStore, kubeStore]) {
       assert.match(code, /asNumber: '4227858441'/);
       assert.match(code, /numAllowedLocalASNumbers: 0/);
       assert.match(code, /rack: r9/);
-      p.write("Pulumi.yaml", program(`native-${s.label}`, { ...tor, asNumber: 64513, ttlSecurity: 2 }, code.replace(/^resources:\n/, "")));
+      p.write("Pulumi.yaml", program(`native-${s.label}`, { ...tor, asNumber: 64513, ttlSecurity: 2 }, code.replace(/^resources:\n/, ""), 65003));
       p.ok(["preview", "--expect-no-changes"]);
       assert.equal(await s.revisions(), rev);
     });
 
     it("destroy deletes every peer of the stack, the imported one too", async () => {
       p.ok(["destroy", "--yes"]);
-      for (const n of ["tor", "rr-v6", "legacy-peer"]) assert.equal(await s.spec(n), undefined, n);
+      for (const n of ["tor", "rr-v6", "legacy-peer", "rack2-host1.10-2-0-1", "rack2-host2.10-2-0-1"]) assert.equal(await s.spec(n), undefined, n);
     });
   });
 }
