@@ -185,6 +185,20 @@ function ensureLanguageYaml(bin = ensurePulumi()) {
   return exe;
 }
 
+/**
+ * sdkgen (tools/sdkgen): the calico package's SDKs from its schema with Pulumi's code generators
+ * (pkg/v3 v3.248.0), offline. Returns the binary's path.
+ */
+function ensureSdkgen() {
+  const bin = path.join(CACHE, `sdkgen-${sumOf("tools/sdkgen")}`, "bin");
+  const exe = path.join(bin, "sdkgen");
+  if (fs.existsSync(exe)) return exe;
+  fs.mkdirSync(bin, { recursive: true });
+  goBuild("tools/sdkgen", ".", `${exe}.tmp`, "-s -w");
+  fs.renameSync(`${exe}.tmp`, exe);
+  return exe;
+}
+
 /** calicoctl, built from the calico monorepo at CALICO_VERSION. Returns the binary's path. */
 function ensureCalicoctl() {
   const bin = path.join(CACHE, `calicoctl-${CALICO_VERSION}-${sumOf("tools/calicoctl")}`, "bin");
@@ -266,6 +280,7 @@ function ensureEtcd() {
 
 module.exports = {
   ensureLanguageYaml,
+  ensureSdkgen,
   ensurePulumi,
   ensureNode,
   ensureCalicoctl,
