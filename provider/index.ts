@@ -26,4 +26,5 @@ export {
 } from "./datastore/errors";
 export { RuleError } from "./model/errors";
 export type { PeerInputs as BgpPeerInputs, PeerSpec } from "./model/spec";
+export { NativeBgpPeer } from "./program/native-peer";
 export { BgpPeerSet, BgpPeerSetArgs, BgpPeerSetEntry, RackPeerDefaults, RackPeers, RackPeersArgs, TorArgs } from "./program/peer-set";
