@@ -185,8 +185,12 @@ export function program(out: (s: string) => void = (s) => process.stdout.write(s
       .argument("[names...]", "peers by Calico name (all when none)")
       .option("--out <file>", "write the module to this file instead of stdout")
       .option("--from <package>", "the package the module imports BgpPeer from", "pulumi-calico-bgppeer")
-      .option("--from-etcdv2 <endpoints>", "read the v1 peers of a Calico <= 2.6 etcdv2 datastore instead (comma-separated URLs)"),
-  ).action(async (names: string[], o: { out?: string; from: string; fromEtcdv2?: string } & Omit<Selection, "names">) => {
+      .option("--from-etcdv2 <endpoints>", "read the v1 peers of a Calico <= 2.6 etcdv2 datastore instead (comma-separated URLs)")
+      .option(
+        "--pulumi-import-file",
+        "write, instead of a module, the file `pulumi import --file` takes: every selected peer as a calico:index:BgpPeer of the native provider",
+      ),
+  ).action(async (names: string[], o: { out?: string; from: string; fromEtcdv2?: string; pulumiImportFile?: boolean } & Omit<Selection, "names">) => {
     let views: PeerView[];
     let source: string;
     if (o.fromEtcdv2 !== undefined) {
@@ -211,6 +215,12 @@ export function program(out: (s: string) => void = (s) => process.stdout.write(s
       if (r.problems.length) throw new CliError(`${r.problems.join("\n")}\nNothing was generated.`);
       views = r.views;
       source = r.source;
+    }
+    if (o.pulumiImportFile) {
+      // pulumi import --file: the resource name is the Calico name, and so is the id Read takes.
+      const resources = views.map((v) => ({ type: "calico:index:BgpPeer", name: v.metadata.name, id: v.metadata.name }));
+      write(`${JSON.stringify({ resources }, null, 2)}\n`, views.length, o.out);
+      return;
     }
     write(generateModule(views, { source, from: o.from }), views.length, o.out);
   });
