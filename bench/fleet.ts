@@ -3,9 +3,10 @@
  *
  *   node dist/bench/fleet.js <op> <variant> <size> <projectDir> <workDir>
  *
- * op: up | preview | refresh | destroy | export. variant: ours (BgpPeer), floor (a dynamic resource
- * with the same inputs whose provider does nothing) or racks (the rack fabric of rackFabric, one
- * RackPeers per rack). BENCH_CHANGE=1 changes one field of the racks program: rack 1's first ToR's
+ * op: up | preview | refresh | destroy | export. variant: ours (BgpPeer), native (NativeBgpPeer,
+ * the native provider), floor (a dynamic resource with the same inputs whose provider does
+ * nothing), racks (the rack fabric of rackFabric, one RackPeers per rack) or native-racks (the same
+ * racks as the native provider's BgpPeerSets). BENCH_CHANGE=1 changes one field of the racks program: rack 1's first ToR's
  * AS number. Everything Pulumi is loaded from <projectDir>, a user
  * project with the packed package installed, so the program sees one copy of the SDK and the
  * provider is serialized as it is for users. Prints one JSON line: the step's time and results.
@@ -52,7 +53,7 @@ export function rackFabric(size: number): Array<{ name: string; hosts: string[];
 }
 
 function stateStats(deployment: any): StateStats {
-  const peers = deployment.resources.filter((r: any) => r.type.startsWith("pulumi-nodejs:dynamic"));
+  const peers = deployment.resources.filter((r: any) => r.type.startsWith("pulumi-nodejs:dynamic") || r.type.startsWith("calico:index:"));
   let bytes = 0;
   let providerBytes = 0;
   let own = 0;
@@ -71,10 +72,19 @@ async function main() {
   const req = createRequire(path.join(proj, "package.json"));
   const auto = req("@pulumi/pulumi/automation");
   const pulumi = req("@pulumi/pulumi");
-  const { BgpPeer, RackPeers } = req("pulumi-calico-bgppeer");
+  const { BgpPeer, NativeBgpPeer, RackPeers } = req("pulumi-calico-bgppeer");
   const noop = req("bench-noop-provider");
   const size = Number(sizeText);
   const program = async () => {
+    if (variant === "native-racks") {
+      // The same racks as sets of the native provider: one calico:index:BgpPeerSet per rack.
+      for (const rack of rackFabric(size)) {
+        const tors = rack.tors.map((t, i) => (process.env.BENCH_CHANGE && rack.name === "rack1" && i === 0 ? { ...t, asNumber: t.asNumber + 1 } : t));
+        const peers = rack.hosts.flatMap((host) => tors.map((t) => ({ scope: "node", node: host, peerIP: t.ip, asNumber: t.asNumber })));
+        new pulumi.CustomResource("calico:index:BgpPeerSet", rack.name, { peers });
+      }
+      return {};
+    }
     if (variant === "racks") {
       for (const rack of rackFabric(size)) {
         const tors = rack.tors.map((t, i) => (process.env.BENCH_CHANGE && rack.name === "rack1" && i === 0 ? { ...t, asNumber: t.asNumber + 1 } : t));
@@ -84,6 +94,7 @@ async function main() {
     }
     for (const [name, args] of fleetArgs(size)) {
       if (variant === "ours") new BgpPeer(name, args);
+      else if (variant === "native") new NativeBgpPeer(name, args);
       else new pulumi.dynamic.Resource(noop, name, { ...args }, {});
     }
     return {};
@@ -93,7 +104,16 @@ async function main() {
     {
       workDir: work,
       pulumiCommand: await auto.PulumiCommand.get({ root: process.env.BENCH_PULUMI_ROOT }),
-      projectSettings: { name: "fleet", runtime: "nodejs", main: proj, backend: { url: `file://${work}` } },
+      projectSettings: {
+        name: "fleet",
+        runtime: "nodejs",
+        main: proj,
+        backend: { url: `file://${work}` },
+        // The native provider's plugin, from the installed package.
+        ...(variant.startsWith("native")
+          ? { plugins: { providers: [{ name: "calico", path: path.join(proj, "node_modules/pulumi-calico-bgppeer/plugin") }] } }
+          : {}),
+      },
       envVars: { PULUMI_CONFIG_PASSPHRASE: "bench", PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true" },
     },
   );

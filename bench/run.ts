@@ -2,7 +2,7 @@
  * `npm run bench`: how close BgpPeer is to the physical limits, measured side by side in one run
  * against a real etcd on loopback and the real Pulumi CLI. Prints Markdown tables; BENCHMARKS.md
  * records a run. Options: --sizes 100,1000,3000 (fleet sizes), --iterations 300 (latency samples),
- * --only rpc,latency,fleet,racks,cli,check,kdd (sections), --kdd-sizes 100,1000 (section 10's fleet sizes), --engine-profiles DIR (Go CPU profiles of the engine for each
+ * --only rpc,latency,fleet,racks,cli,check,kdd,convert,native (sections), --kdd-sizes 100,1000 (section 10's fleet sizes), --engine-profiles DIR (Go CPU profiles of the engine for each
  * fleet step; read them with `go tool pprof -top <pulumi binary> <file>`).
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
@@ -798,12 +798,70 @@ async function kdd(sizes: number[], iterations: number, pulumiRoot: string): Pro
   return parts.join("\n\n");
 }
 
+/**
+ * 12. The native provider against the dynamic one, side by side in one run, the same driver and
+ * engine: a fleet of one resource per peer (NativeBgpPeer against BgpPeer) at `perPeer` peers,
+ * and the rack fabric (native BgpPeerSets against RackPeers) at `perRack` peers. Each variant runs
+ * its whole lifecycle in turn (they write the same peers); every up must create and every preview
+ * change nothing.
+ */
+async function nativeVsDynamic(etcd: TestEtcd, perPeer: number, perRack: number, pulumiRoot: string): Promise<string> {
+  const { proj, cleanup } = makeProject();
+  const env = { ...process.env, ETCD_ENDPOINTS: etcd.endpoint, BENCH_PULUMI_ROOT: pulumiRoot, PULUMI_CONFIG_PASSPHRASE: "bench" };
+  const rows = [["fabric", "peers", "step", "native s", "dynamic s", "native / dynamic", "native state bytes/resource", "dynamic state bytes/resource"]];
+  try {
+    for (const [fabric, size, nativeVariant, dynamicVariant, resources] of [
+      ["one resource per peer", perPeer, "native", "ours", perPeer],
+      ["per rack (80 peers)", perRack, "native-racks", "racks", rackFabric(perRack).length],
+    ] as const) {
+      const works = {
+        [nativeVariant]: fs.mkdtempSync(path.join(os.tmpdir(), "bgppeer-native-")),
+        [dynamicVariant]: fs.mkdtempSync(path.join(os.tmpdir(), "bgppeer-native-")),
+      };
+      const state: Record<string, StepResult["state"]> = {};
+      const ms: Record<string, Record<string, number>> = {};
+      const ops = nativeVariant === "native" ? ["up", "export", "preview", "destroy"] : ["up", "export", "preview", "change", "destroy"];
+      // One whole lifecycle after the other: both write the same peers, which one stack may not take from another.
+      for (const variant of [nativeVariant, dynamicVariant]) {
+        for (const op of ops) {
+          const stepEnv = op === "change" ? { ...env, BENCH_CHANGE: "1" } : env;
+          const r = await step(op === "change" ? "up" : op, variant, size, proj, works[variant], stepEnv);
+          if (op === "export") state[variant] = r.state;
+          if (op === "up" && r.changes?.create !== resources + 1) throw new Error(`${variant} up of ${size}: ${JSON.stringify(r.changes)}`);
+          if (op === "preview" && (r.changes?.same !== resources + 1 || Object.keys(r.changes).length !== 1))
+            throw new Error(`${variant} preview of ${size} is not a no-op: ${JSON.stringify(r.changes)}`);
+          if (op === "change" && r.changes?.update !== 1) throw new Error(`${variant} change of ${size}: ${JSON.stringify(r.changes)}`);
+          ms[op] = { ...ms[op], [variant]: r.ms };
+        }
+      }
+      for (const op of ops) {
+        if (op === "export") continue;
+        rows.push([
+          fabric,
+          String(size),
+          { preview: "preview (no-op)", change: "up, one field changed (40 peers)" }[op] ?? op,
+          fmt(ms[op][nativeVariant] / 1000),
+          fmt(ms[op][dynamicVariant] / 1000),
+          `${fmt(ms[op][nativeVariant] / ms[op][dynamicVariant])}x`,
+          op === "up" ? fmt(state[nativeVariant]?.bytesPerResource ?? 0, 0) : "",
+          op === "up" ? fmt(state[dynamicVariant]?.bytesPerResource ?? 0, 0) : "",
+        ]);
+      }
+      for (const w of Object.values(works)) fs.rmSync(w, { recursive: true, force: true });
+      console.error(`native ${fabric} ${size}: done`);
+    }
+  } finally {
+    cleanup();
+  }
+  return markdownTable(rows);
+}
+
 async function main() {
   const { values } = parseArgs({
     options: {
       sizes: { type: "string", default: "100,1000,3000" },
       iterations: { type: "string", default: "300" },
-      only: { type: "string", default: "rpc,latency,fleet,racks,cli,check,kdd,convert" },
+      only: { type: "string", default: "rpc,latency,fleet,racks,cli,check,kdd,convert,native" },
       "engine-profiles": { type: "string" },
       // calicoctl in KDD mode is rate-limited to 5 requests a second after a burst of 100: at 3,000
       // peers its three steps alone take about an hour.
@@ -841,6 +899,12 @@ async function main() {
     if (only.has("convert")) console.log(`## 11. calico-bgppeer convert and validate of 20,000 documents\n\n${convertCost(20_000, 3)}\n`);
     if (only.has("racks"))
       console.log(`## 8. The same fabrics per rack (RackPeers, checkpoints on), and calicoctl apply\n\n${await racks(etcd, sizes, path.dirname(pulumiBin))}\n`);
+    if (only.has("native")) {
+      const [perPeer, perRack] = [sizes.find((n) => n >= 1000) ?? sizes[sizes.length - 1], sizes[sizes.length - 1]];
+      console.log(
+        `## 12. The native provider against the dynamic one (NativeBgpPeer and BgpPeerSet against BgpPeer and RackPeers)\n\n${await nativeVsDynamic(etcd, perPeer, perRack, path.dirname(pulumiBin))}\n`,
+      );
+    }
     if (only.has("kdd")) {
       closeClient();
       console.log(

@@ -89,7 +89,40 @@ describe("moving a TypeScript stack from BgpPeer to NativeBgpPeer", { concurrenc
     assert.equal(JSON.parse((await etcd.admin.get(peerKey("rack1-tor")).string())!).spec.asNumber, 64513);
   });
 
-  it("destroy deletes the peer", async () => {
+  it("drift shows in preview --refresh; an up over it is refused with nothing written; refresh, then up restores", async () => {
+    const o = JSON.parse((await etcd.admin.get(peerKey("rack1-tor")).string())!);
+    o.spec.asNumber = 65099;
+    await etcd.admin.put(peerKey("rack1-tor")).value(JSON.stringify(o));
+    assert.match(p.ok(["preview", "--refresh", "--diff"]), /asNumber\s*: 65099 => 64513/);
+    p.write("index.ts", nativeProgram(64514));
+    const rev = await revision();
+    const r = p.pulumi(["up", "--yes"]);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stdout + r.stderr, /BGPPeer "rack1-tor" was changed outside Pulumi: etcd has resourceVersion \d+, state has \d+\. Nothing was written\./);
+    assert.equal(await revision(), rev);
+    p.ok(["refresh", "--yes"]);
+    p.ok(["up", "--yes"]);
+    assert.equal(JSON.parse((await etcd.admin.get(peerKey("rack1-tor")).string())!).spec.asNumber, 64514);
+  });
+
+  it("pulumi import takes a calicoctl-made peer into the TypeScript stack with no write (code generation needs a newer language host)", async () => {
+    await etcd.admin.put(peerKey("legacy-peer")).value(
+      JSON.stringify({
+        kind: "BGPPeer",
+        apiVersion: "projectcalico.org/v3",
+        metadata: { name: "legacy-peer", uid: "aaaaaaaa-1111-4222-8333-444444444444", creationTimestamp: "2021-01-01T00:00:00Z" },
+        spec: { peerIP: "10.9.0.1", asNumber: 64999 },
+      }),
+    );
+    const rev = await revision();
+    p.ok(["import", "calico:index:BgpPeer", "legacy", "legacy-peer", "--yes", "--protect=false", "--generate-code=false"]);
+    assert.equal(await revision(), rev, "nothing was written");
+    const peer = JSON.parse(p.ok(["stack", "export"])).deployment.resources.find((r: any) => r.urn.endsWith("::legacy"));
+    assert.equal(peer.outputs.uid, "aaaaaaaa-1111-4222-8333-444444444444");
+    assert.deepEqual(peer.inputs, { asNumber: 64999, name: "legacy-peer", peerIP: "10.9.0.1" });
+  });
+
+  it("destroy deletes the peers, the imported one too", async () => {
     p.ok(["destroy", "--yes"]);
     assert.deepEqual(await etcd.admin.getAll().prefix(PEER_PREFIX).keys(), []);
   });
