@@ -28,6 +28,8 @@ try {
     process.env.PATH = `${pulumiBin}${path.delimiter}${process.env.PATH}`;
     // Pulumi YAML's language host beside the CLI, for the native provider's YAML programs.
     tools.ensureLanguageYaml(pulumiBin);
+    // ... and Go's, for a Go program on the native provider's generated SDK.
+    tools.ensureLanguageGo(pulumiBin);
     // The SDK generator, for the native provider's generated SDKs.
     process.env.CALICO_SDKGEN = tools.ensureSdkgen();
     // Every line of the supported matrix: its CLI and its Node.js (test/harness/lines.ts finds them again in the cache).

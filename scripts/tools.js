@@ -186,6 +186,22 @@ function ensureLanguageYaml(bin = ensurePulumi()) {
 }
 
 /**
+ * pulumi-language-go from sdk/v3 v3.66.0 (tools/pulumi-language-go; from v3.67 the host is a module
+ * of its own, which the Go module proxy does not serve) in `bin`, beside `pulumi`: it runs the Go
+ * program of the native provider's tests. Rebuilt when the module's go.sum changes.
+ */
+function ensureLanguageGo(bin = ensurePulumi()) {
+  const exe = path.join(bin, "pulumi-language-go");
+  const stamp = path.join(bin, ".pulumi-language-go.sum");
+  const sum = sumOf("tools/pulumi-language-go");
+  if (fs.existsSync(exe) && fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === sum) return exe;
+  goBuild("tools/pulumi-language-go", "github.com/pulumi/pulumi/sdk/v3/go/pulumi-language-go", `${exe}.tmp`, "-s -w");
+  fs.renameSync(`${exe}.tmp`, exe);
+  fs.writeFileSync(stamp, sum);
+  return exe;
+}
+
+/**
  * sdkgen (tools/sdkgen): the calico package's SDKs from its schema with Pulumi's code generators
  * (pkg/v3 v3.248.0), offline. Returns the binary's path.
  */
@@ -279,6 +295,7 @@ function ensureEtcd() {
 }
 
 module.exports = {
+  ensureLanguageGo,
   ensureLanguageYaml,
   ensureSdkgen,
   ensurePulumi,

@@ -4,16 +4,20 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { peerKey } from "../../provider/model/keys";
 import { packageSchema } from "../../provider/native/schema";
+import { startEtcd, type TestEtcd } from "../harness/etcd";
 import { pulumiBinDir, ROOT } from "../harness/pulumi";
 
 /**
  * The native provider's schema and the SDKs generated from it: `pulumi package get-schema` prints
  * the schema the plugin serves, and sdkgen (tools/sdkgen, Pulumi's own code generators) writes the
  * Node.js, Python and Go SDKs, which compile with tsc and go build, and (Python, whose packages
- * cannot be installed here) pass Python's own compiler.
+ * cannot be installed here) pass Python's own compiler. A Go program on the Go SDK then runs under
+ * the plain CLI (pulumi-language-go beside it) against a real etcd.
  */
 let work: string;
+let etcd: TestEtcd;
 const version = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).version;
 
 function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): string {
@@ -22,10 +26,12 @@ function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = 
   return r.stdout;
 }
 
-before(() => {
+before(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), "bgppeer-sdk-"));
+  etcd = await startEtcd();
 });
-after(() => {
+after(async () => {
+  await etcd?.stop();
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
@@ -74,6 +80,67 @@ describe("the native provider's schema and SDKs", { concurrency: false }, () => 
     run("go", ["mod", "tidy"], dir, env);
     run("go", ["build", "./..."], dir, env);
     run("go", ["vet", "./..."], dir, env);
+  });
+
+  it("a Go program on the Go SDK runs up, a no-op preview and destroy under the plain CLI", async () => {
+    const dir = path.join(work, "go-program");
+    fs.mkdirSync(dir);
+    const sdkVersion = JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules/@pulumi/pulumi/package.json"), "utf8")).version;
+    fs.writeFileSync(
+      path.join(dir, "go.mod"),
+      `module example.com/fabric\n\ngo 1.25\n\nrequire (\n\tgithub.com/pulumi-calico-bgppeer/sdk/go v0.0.0\n\tgithub.com/pulumi/pulumi/sdk/v3 v${sdkVersion}\n)\n\nreplace github.com/pulumi-calico-bgppeer/sdk/go => ../sdk/go\n`,
+    );
+    fs.writeFileSync(
+      path.join(dir, "main.go"),
+      `package main
+
+import (
+\t"github.com/pulumi-calico-bgppeer/sdk/go/calico"
+\t"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+func main() {
+\tpulumi.Run(func(ctx *pulumi.Context) error {
+\t\ttor, err := calico.NewBgpPeer(ctx, "tor", &calico.BgpPeerArgs{
+\t\t\tNode:     pulumi.String("rack1-host1"),
+\t\t\tPeerIP:   pulumi.String("10.1.0.1"),
+\t\t\tAsNumber: pulumi.Int(64512),
+\t\t\tLabels:   pulumi.StringMap{"team": pulumi.String("net")},
+\t\t})
+\t\tif err != nil {
+\t\t\treturn err
+\t\t}
+\t\tctx.Export("uid", tor.Uid)
+\t\treturn nil
+\t})
+}
+`,
+    );
+    fs.writeFileSync(
+      path.join(dir, "Pulumi.yaml"),
+      `name: fabric-go\nruntime: go\nplugins:\n  providers:\n    - name: calico\n      path: ${path.join(ROOT, "plugin")}\n`,
+    );
+    const env = {
+      GOFLAGS: "-mod=mod",
+      GONOSUMDB: "github.com/pulumi",
+      PULUMI_BACKEND_URL: `file://${work}`,
+      PULUMI_CONFIG_PASSPHRASE: "go",
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+      CI: "true",
+      ETCD_ENDPOINTS: "",
+    };
+    run("go", ["mod", "tidy"], dir, env);
+    const pulumi = path.join(pulumiBinDir(), "pulumi");
+    run(pulumi, ["stack", "init", "dev"], dir, env);
+    run(pulumi, ["config", "set", "calico:etcdEndpoints", etcd.endpoint], dir, env);
+    assert.match(run(pulumi, ["up", "--yes"], dir, env), /\+ 2 created/);
+    const stored = JSON.parse((await etcd.admin.get(peerKey("tor")).string())!);
+    assert.deepEqual(stored.spec, { node: "rack1-host1", peerIP: "10.1.0.1", asNumber: 64512 });
+    assert.equal(run(pulumi, ["stack", "output", "uid"], dir, env).trim(), stored.metadata.uid);
+    run(pulumi, ["preview", "--expect-no-changes"], dir, env);
+    run(pulumi, ["destroy", "--yes"], dir, env);
+    assert.equal(await etcd.admin.get(peerKey("tor")).string(), null);
   });
 
   it("the Python SDK passes Python's compiler (its pulumi package cannot be installed here)", () => {
