@@ -326,6 +326,9 @@ if (require.main === module) {
       for (const major of Object.keys(NODE_VERSIONS)) console.log(`node ${major}: ${path.join(ensureNode(major), "node")}`);
     }
     if (all || which.includes("calicoctl")) console.log(`calicoctl: ${ensureCalicoctl()}`);
+    if (all || which.includes("native")) {
+      console.log(`pulumi-language-yaml: ${ensureLanguageYaml()}\npulumi-language-go: ${ensureLanguageGo()}\nsdkgen: ${ensureSdkgen()}`);
+    }
     if (all || which.includes("kube")) {
       for (const version of Object.keys(KUBE_BUILDS)) {
         const k = ensureKube(version);
