@@ -70,7 +70,11 @@ function pulumi(op: string): any {
   return JSON.parse(sh(process.execPath, ["driver.js", op, work, pulumiRoot], proj, env));
 }
 function providerTexts(deployment: any): string[] {
-  return deployment.resources.filter((r: any) => /:(BgpPeer|BgpPeerSet)$/.test(r.type)).flatMap((r: any) => [r.inputs.__provider, r.outputs.__provider]);
+  // By URN: the engine writes resources in the order they registered, which may differ between runs.
+  return deployment.resources
+    .filter((r: any) => /:(BgpPeer|BgpPeerSet)$/.test(r.type))
+    .sort((a: any, b: any) => (a.urn < b.urn ? -1 : 1))
+    .flatMap((r: any) => [r.inputs.__provider, r.outputs.__provider]);
 }
 async function revision() {
   return (await etcd.admin.get("/nothing").exec()).header.revision;
@@ -142,6 +146,8 @@ describe("upgrading the package", { concurrency: false }, () => {
   it("a stack made by release 0.1.0 (the flat provider/ layout) refreshes and updates with this one with no diff and no write", async () => {
     // 0.1.0 as packed at commit 681e778, before provider/ was split into layers: its state holds
     // require("pulumi-calico-bgppeer/shim") and /set-shim, which must resolve to the moved modules.
+    // An empty stack first, whatever the test before left.
+    pulumi("destroy");
     install(RELEASE_0_1_0);
     assert.equal(JSON.parse(fs.readFileSync(path.join(proj, "node_modules/pulumi-calico-bgppeer/package.json"), "utf8")).version, "0.1.0");
     assert.ok(fs.existsSync(path.join(proj, "node_modules/pulumi-calico-bgppeer/dist/provider/impl.js")), "the old layout is installed");
@@ -157,7 +163,11 @@ describe("upgrading the package", { concurrency: false }, () => {
     assert.equal(await revision(), rev, "nothing was written to etcd");
     const after = pulumi("export");
     assert.deepEqual(providerTexts(after), providerTexts(before), "the serialized providers did not change");
-    const state = (d: any) => d.resources.filter((r: any) => /:(BgpPeer|BgpPeerSet)$/.test(r.type)).map((r: any) => [r.urn, r.inputs, r.outputs]);
+    const state = (d: any) =>
+      d.resources
+        .filter((r: any) => /:(BgpPeer|BgpPeerSet)$/.test(r.type))
+        .map((r: any) => [r.urn, r.inputs, r.outputs])
+        .sort((a: any, b: any) => (a[0] < b[0] ? -1 : 1));
     assert.deepEqual(state(after), state(before), "every peer's and set's inputs and outputs are as 0.1.0 recorded them");
     assert.deepEqual(pulumi("destroy"), { delete: 4 });
     assert.equal(Object.keys(await etcd.admin.getAll().prefix(PEER_PREFIX).keys()).length, 0);
