@@ -152,53 +152,48 @@ function ensureNode(major) {
   return bin;
 }
 
-/** pulumi-language-nodejs in `bin`, rebuilt when tools/pulumi-language-nodejs's go.sum changes. */
-function ensureLanguageHost(bin) {
-  const exe = path.join(bin, "pulumi-language-nodejs");
-  const stamp = path.join(bin, ".pulumi-language-nodejs.sum");
-  const sum = `${LANGUAGE_HOST_VERSION} ${sumOf("tools/pulumi-language-nodejs")}`;
+/**
+ * A language host `name` built from the Go module in `moduleDir` (package `pkg`) into `bin`, beside
+ * `pulumi`, where the engine finds it as a bundled plugin. Rebuilt when the module's go.sum (or
+ * `version`, stamped into the binary) changes.
+ */
+function ensureHostBeside(bin, name, moduleDir, pkg, version) {
+  const exe = path.join(bin, name);
+  const stamp = path.join(bin, `.${name}.sum`);
+  const sum = version ? `${version} ${sumOf(moduleDir)}` : sumOf(moduleDir);
   if (fs.existsSync(exe) && fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === sum) return exe;
-  goBuild(
-    "tools/pulumi-language-nodejs",
-    "github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs",
-    `${exe}.tmp`,
-    `-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=${LANGUAGE_HOST_VERSION}`,
-  );
+  goBuild(moduleDir, pkg, `${exe}.tmp`, version ? `-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=${version}` : "-s -w");
   fs.renameSync(`${exe}.tmp`, exe);
   fs.writeFileSync(stamp, sum);
   return exe;
+}
+
+/** pulumi-language-nodejs in `bin` (tools/pulumi-language-nodejs). */
+function ensureLanguageHost(bin) {
+  return ensureHostBeside(
+    bin,
+    "pulumi-language-nodejs",
+    "tools/pulumi-language-nodejs",
+    "github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs",
+    LANGUAGE_HOST_VERSION,
+  );
 }
 
 /**
  * pulumi-language-yaml (github.com/pulumi/pulumi-yaml v1.25.0, tools/pulumi-language-yaml) in
- * `bin`, beside `pulumi`: the engine runs the YAML programs of the native provider's tests with it
- * as a bundled language host. Rebuilt when the module's go.sum changes.
+ * `bin`: the engine runs the YAML programs of the native provider's tests with it.
  */
 function ensureLanguageYaml(bin = ensurePulumi()) {
-  const exe = path.join(bin, "pulumi-language-yaml");
-  const stamp = path.join(bin, ".pulumi-language-yaml.sum");
-  const sum = sumOf("tools/pulumi-language-yaml");
-  if (fs.existsSync(exe) && fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === sum) return exe;
-  goBuild("tools/pulumi-language-yaml", "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml", `${exe}.tmp`, "-s -w");
-  fs.renameSync(`${exe}.tmp`, exe);
-  fs.writeFileSync(stamp, sum);
-  return exe;
+  return ensureHostBeside(bin, "pulumi-language-yaml", "tools/pulumi-language-yaml", "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml");
 }
 
 /**
  * pulumi-language-go from sdk/v3 v3.66.0 (tools/pulumi-language-go; from v3.67 the host is a module
- * of its own, which the Go module proxy does not serve) in `bin`, beside `pulumi`: it runs the Go
- * program of the native provider's tests. Rebuilt when the module's go.sum changes.
+ * of its own, which the Go module proxy does not serve) in `bin`: it runs the Go program of the
+ * native provider's tests.
  */
 function ensureLanguageGo(bin = ensurePulumi()) {
-  const exe = path.join(bin, "pulumi-language-go");
-  const stamp = path.join(bin, ".pulumi-language-go.sum");
-  const sum = sumOf("tools/pulumi-language-go");
-  if (fs.existsSync(exe) && fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === sum) return exe;
-  goBuild("tools/pulumi-language-go", "github.com/pulumi/pulumi/sdk/v3/go/pulumi-language-go", `${exe}.tmp`, "-s -w");
-  fs.renameSync(`${exe}.tmp`, exe);
-  fs.writeFileSync(stamp, sum);
-  return exe;
+  return ensureHostBeside(bin, "pulumi-language-go", "tools/pulumi-language-go", "github.com/pulumi/pulumi/sdk/v3/go/pulumi-language-go");
 }
 
 /**
