@@ -24,7 +24,14 @@ export const SECRET_SETTINGS = new Set(["etcdPassword", "etcdKey", "k8sAPIToken"
  * Each field's doc comment in the field table, read from its source, which the package ships: the
  * comments are the one home of the fields' documentation (editors show them on BgpPeerArgs).
  */
+let docsRead: Record<string, string> | undefined;
+
 export function fieldDocs(): Record<string, string> {
+  docsRead ??= readFieldDocs();
+  return docsRead;
+}
+
+function readFieldDocs(): Record<string, string> {
   const candidates = [path.join(__dirname, "../model/fields.ts"), path.join(__dirname, "../../../provider/model/fields.ts")];
   const file = candidates.find((f) => fs.existsSync(f));
   if (!file) return {};
