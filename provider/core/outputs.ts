@@ -32,6 +32,16 @@ export function plain<T>(v: T): T {
   return JSON.parse(JSON.stringify(v));
 }
 
+/**
+ * `o` without its undefined keys, for objects whose values are JSON already: what plain does for
+ * them, without a JSON round trip per peer (a set's up builds thousands).
+ */
+export function defined<T extends object>(o: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
+  return out as T;
+}
+
 export function sortedJson(m: Record<string, string> | undefined): string {
   return JSON.stringify(Object.entries(m ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
@@ -91,7 +101,8 @@ export function managedBy(o: { labels?: Record<string, string>; annotations?: Re
 /** Outputs for a stored object, reporting only the labels and annotations this resource manages. */
 export function outputsFrom(stored: StoredPeer, modRevision: string, managed: Managed): PeerOutputs {
   const { labels: labelKeys, annotations: annotationKeys } = managed;
-  return plain({
+  // The spec's values are decoded JSON, and the copies below are fresh: only the undefined keys go.
+  return defined({
     name: stored.name,
     ...stored.spec,
     labels: pickKeys(stored.labels, labelKeys),

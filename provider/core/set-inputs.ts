@@ -1,8 +1,9 @@
 import { OWNER_KEY } from "../model/keys";
-import { checkInputs, UNKNOWN } from "../model/spec";
+import { checkInputs, containsUnknown, UNKNOWN } from "../model/spec";
 import { plain } from "./outputs";
+import { vouchFor } from "./peer";
 import { configuredVersion } from "./session";
-import type { SetInputs, SetPeer } from "./set";
+import { peerInputs, type SetInputs, type SetPeer } from "./set";
 
 /**
  * A set's inputs as every adapter takes them (the dynamic BgpPeerSet and RackPeers, the native
@@ -69,6 +70,12 @@ export function checkSet(news: Json): { inputs?: SetInputs; failures: { property
   const out: Json = { name, peers: unknownNames ? UNKNOWN : sortedByKey(peers) };
   if (news.adopt === true || news.adopt === "force") out.adopt = news.adopt;
   if (typeof news[OWNER_KEY] === "string") out[OWNER_KEY] = news[OWNER_KEY];
+  if (!unknownNames) {
+    for (const [key, peer] of Object.entries(peers)) {
+      const p = peerInputs(key, peer, out.adopt as SetInputs["adopt"], out[OWNER_KEY] as string | undefined);
+      if (!containsUnknown(p)) vouchFor(p);
+    }
+  }
   return { inputs: plain(out) as unknown as SetInputs, failures };
 }
 

@@ -1,9 +1,10 @@
 import { type Backend, type SetWrite, type Stored, storedOf } from "../datastore/api";
 import { ConflictError, DatastoreError, UnreachableError } from "../datastore/errors";
 import { ETCD_MAX_REQUEST_BYTES, nowTimestamp, peerKey } from "../model/codec";
+import { OWNER_ANNOTATION } from "../model/keys";
 import type { PeerInputs } from "../model/spec";
 import { type Case, decide, heldOf, type Refusal } from "./decide";
-import { type Managed, managedBy, outputsFrom, type PeerOutputs, plain, type StoredMeta } from "./outputs";
+import { defined, type Managed, managedBy, outputsFrom, type PeerOutputs, plain, type StoredMeta } from "./outputs";
 import { assertWritable } from "./peer";
 import { describeList, filterError, setRefusal } from "./refusals";
 import { backend, refuseFieldsTooNew, withClient } from "./session";
@@ -15,6 +16,8 @@ import { backend, refuseFieldsTooNew, withClient } from "./session";
  * 128 peers a request), and its writes packed into as few transactions as etcd takes, each write
  * guarded per key as BgpPeer guards its one.
  */
+
+type Json = Record<string, unknown>;
 
 /** A peer of a set as check normalizes it: BgpPeer's inputs without the name (the map's key) and adopt (the set's). */
 export type SetPeer = Omit<PeerInputs, "name" | "adopt">;
@@ -40,12 +43,12 @@ export interface SetOutputs extends SetInputs {
 const MAX_TXN_BYTES = ETCD_MAX_REQUEST_BYTES - 64 * 1024;
 
 export function peerInputs(name: string, p: SetPeer, adopt?: boolean | "force", owner?: string): PeerInputs {
-  return plain({ ...p, name, adopt: adopt || undefined, __owner: owner }) as PeerInputs;
+  return defined({ ...p, name, adopt: adopt || undefined, __owner: owner }) as PeerInputs;
 }
 
 function split(outs: PeerOutputs): [SetPeer, StoredMeta] {
   const { name, adopt, scope, uid, creationTimestamp, resourceVersion, preserved, ...peer } = outs;
-  return [peer, plain({ uid, creationTimestamp, resourceVersion, preserved })];
+  return [peer, defined({ uid, creationTimestamp, resourceVersion, preserved })];
 }
 
 /** A peer's share of a plan: the write it needs, if any, and its outputs once that is done. */
@@ -162,7 +165,7 @@ async function commit(b: Backend, setName: string, writes: SetWrite[]): Promise<
   for (const part of chunk(writes, b.maxBatch)) {
     let outcome: { revision: string; stored?: Map<string, Stored> } | { failure: Error };
     try {
-      const res = await withClient("write", (c) => c.commitChunk(part));
+      const res = await withClient("write", (c) => c.commitChunk(part), b);
       if (res.ok) outcome = { revision: res.revision, stored: res.stored };
       else if (landed(b, part, res.current)) outcome = { revision: maxRevision(part, res.current), stored: res.current };
       else outcome = { failure: chunkFailure(b, part, res.current, res.missingFilters) };
@@ -170,7 +173,7 @@ async function commit(b: Backend, setName: string, writes: SetWrite[]): Promise<
       if (!(e instanceof UnreachableError)) throw await undone(setName, e as Error, created, revisions);
       let now: Map<string, Stored>;
       try {
-        now = await withClient("write (reading back)", (c) => c.getPeersIn(part.map((w) => w.name)));
+        now = await withClient("write (reading back)", (c) => c.getPeersIn(part.map((w) => w.name)), b);
       } catch {
         throw await undone(
           setName,
@@ -248,11 +251,37 @@ async function undone(setName: string, cause: Error, created: SetWrite[], revisi
   );
 }
 
-function outputs(name: string, adopt: boolean | "force" | undefined, owner: string | undefined, all: PeerOutputs[]): SetOutputs {
+/** Whether state of this set keeps each peer's own mark in `preserved`, as sets before 0.2 recorded it. */
+function marksKept(olds: SetOutputs | undefined): boolean {
+  return Object.values(olds?.stored ?? {}).some(
+    (m) => ((m.preserved?.metadata as Json | undefined)?.annotations as Json | undefined)?.[OWNER_ANNOTATION] !== undefined,
+  );
+}
+
+/**
+ * `preserved` without the set's own mark: every write puts the writing stack's mark back
+ * (desiredValue), so recording it per peer only made state and every checkpoint of a fabric larger.
+ */
+function withoutOwnMark(preserved: Json | undefined, owner: string | undefined): Json | undefined {
+  const meta = preserved?.metadata as Json | undefined;
+  const annotations = meta?.annotations as Record<string, string> | undefined;
+  if (!owner || annotations?.[OWNER_ANNOTATION] !== owner) return preserved;
+  const { [OWNER_ANNOTATION]: _, ...rest } = annotations;
+  const { annotations: __, ...otherMeta } = meta!;
+  const slimMeta = Object.keys(rest).length ? { ...otherMeta, annotations: rest } : otherMeta;
+  const { metadata: ___, ...other } = preserved!;
+  const slim = Object.keys(slimMeta).length ? { ...other, metadata: slimMeta } : other;
+  return Object.keys(slim).length ? slim : undefined;
+}
+
+function outputs(name: string, adopt: boolean | "force" | undefined, owner: string | undefined, all: PeerOutputs[], keepMarks: boolean): SetOutputs {
   const peers: Record<string, SetPeer> = {};
   const stored: Record<string, StoredMeta> = {};
   for (const o of [...all].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-    [peers[o.name], stored[o.name]] = split(o);
+    const [peer, meta] = split(o);
+    peers[o.name] = peer;
+    // State made before 0.2 keeps its form, so that a refresh of it shows no change.
+    stored[o.name] = keepMarks ? meta : defined({ ...meta, preserved: withoutOwnMark(meta.preserved, owner) });
   }
   return plain({ name, peers, adopt: adopt || undefined, __owner: owner, stored });
 }
@@ -260,14 +289,15 @@ function outputs(name: string, adopt: boolean | "force" | undefined, owner: stri
 async function run(setName: string, olds: SetOutputs | undefined, news: SetInputs | undefined): Promise<SetOutputs | undefined> {
   const names = [...new Set([...Object.keys(olds?.peers ?? {}), ...Object.keys(news?.peers ?? {})])];
   for (const [name, p] of Object.entries(news?.peers ?? {})) assertWritable(peerInputs(name, p, news?.adopt, news?.__owner));
+  // One backend for the whole run: resolving the settings per peer cost a set of thousands a third of a second.
   const b = backend();
-  const current = await withClient("read", (c) => c.getPeersIn(names));
+  const current = await withClient("read", (c) => c.getPeersIn(names), b);
   const steps = plan(b, setName, olds, news, current);
   for (const s of steps) {
     if (!s.write || s.write.op === "delete") continue;
-    await refuseFieldsTooNew(peerInputs(s.name, news!.peers[s.name]));
+    await refuseFieldsTooNew(peerInputs(s.name, news!.peers[s.name]), b);
     const w = s.write;
-    await withClient("check", (c) => c.refuseUnstorable(w.name, w.value));
+    await withClient("check", (c) => c.refuseUnstorable(w.name, w.value), b);
   }
   const stored = await commit(
     b,
@@ -280,6 +310,7 @@ async function run(setName: string, olds: SetOutputs | undefined, news: SetInput
     news.adopt,
     news.__owner,
     steps.flatMap((s) => (s.after ? [s.after(stored.get(s.name) ?? { value: "", modRevision: "" })] : [])),
+    marksKept(olds),
   );
 }
 
@@ -302,5 +333,5 @@ export async function readSet(props: SetOutputs): Promise<SetOutputs | undefined
   if (names.length && current.size === 0) return undefined;
   const all: PeerOutputs[] = [];
   for (const [name, kv] of current) all.push(outputsFrom(heldOf(name, kv)!.peer, kv.modRevision, managedBy(props.peers[name])));
-  return outputs(props.name, props.adopt, props.__owner, all);
+  return outputs(props.name, props.adopt, props.__owner, all, marksKept(props));
 }
