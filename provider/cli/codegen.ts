@@ -1,27 +1,51 @@
 import { parseIP } from "../model/ip";
 import { ipToName } from "../model/names";
+import { naturalCompare } from "./goyaml";
 import type { PeerView } from "./view";
 
 /**
- * `calico-bgppeer import`: a TypeScript module that declares existing peers as BgpPeers with
- * `adopt: true`, each with its exact spec, Calico name, labels and annotations, so that the first
- * `pulumi up` takes them over without a write. Node peers that differ only in their node (a rack's
- * hosts to the same ToR) become one data row per node and a loop; every other peer a literal.
+ * `calico-bgppeer import` (and `convert -o ts`): a TypeScript module that declares existing peers
+ * with `adopt: true`, each with its exact spec, Calico name, labels and annotations, so that the
+ * first `pulumi up` takes them over without a write.
+ *
+ * By default the module declares a fabric the way it scales: the engine saves its whole checkpoint
+ * after every resource, so a resource per peer makes an up of a thousand peers take minutes, and
+ * every later up pays it again. A rack's node peers (every host with each of its ToRs, named as
+ * calico-upgrade names them) become one RackPeers; other groups of node peers that share a spec
+ * one BgpPeerSet; only a peer that shares its spec with no other is a BgpPeer. `perPeer` keeps one
+ * BgpPeer per peer, for users who want `--target` and resource options per peer.
  */
 
 type Json = Record<string, unknown>;
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+/** Where generated lists wrap. */
+const WIDTH = 100;
 
 /** A TypeScript literal: JSON, with keys bare where they can be. */
-function literal(v: unknown, indent = ""): string {
-  if (Array.isArray(v)) return `[${v.map((x) => literal(x, indent)).join(", ")}]`;
+function literal(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map((x) => literal(x)).join(", ")}]`;
   if (v && typeof v === "object") {
     const entries = Object.entries(v as Json);
     if (entries.length === 0) return "{}";
-    return `{ ${entries.map(([k, x]) => `${IDENT.test(k) ? k : JSON.stringify(k)}: ${literal(x, indent)}`).join(", ")} }`;
+    return `{ ${entries.map(([k, x]) => `${IDENT.test(k) ? k : JSON.stringify(k)}: ${literal(x)}`).join(", ")} }`;
   }
   return JSON.stringify(v);
+}
+
+/** Items as lines of at most WIDTH columns (an item longer than that on a line of its own), each ending in a comma. */
+function wrapped(items: string[], indent: string): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const item of items) {
+    if (line && indent.length + line.length + 1 + item.length + 1 > WIDTH) {
+      lines.push(`${indent}${line}`);
+      line = "";
+    }
+    line = line ? `${line} ${item},` : `${item},`;
+  }
+  if (line) lines.push(`${indent}${line}`);
+  return lines;
 }
 
 /** What a BgpPeer declares for a stored peer: its spec, then the labels and annotations it has. */
@@ -38,27 +62,56 @@ function upgradeSuffix(peerIP: unknown): string | undefined {
   return ip ? ipToName(ip) : undefined;
 }
 
+const byName = (a: PeerView, b: PeerView) => naturalCompare(String(a.metadata.name), String(b.metadata.name));
+
+/** Node peers with the same spec but for the node. */
 interface Group {
   /** Everything but node and name, the same for every peer of the group. */
   common: Json;
-  /** [Calico name, node] per peer. */
+  /** [Calico name, node] per peer, in natural order of the name. */
   rows: [string, string][];
+  /** The resource name it wants, when its members' names do not say it best. */
+  called?: string;
 }
 
-export interface CodegenOptions {
-  /** Where the module says the peers came from. */
-  source: string;
-  /** The package to import BgpPeer from. */
-  from?: string;
-  /** At least this many peers make a loop; fewer are written as literals. */
-  minGroup?: number;
+/** Node peers named "<node>.<peer address>" that share their nodes: every node with each peer address. */
+interface Rack {
+  nodes: string[];
+  /** Per peer address: the suffix of the peers' names, and the group's spec. */
+  peers: [string, Json][];
 }
 
-export function generateModule(unordered: PeerView[], opts: CodegenOptions): string {
-  const minGroup = opts.minGroup ?? 3;
-  // By name, so that the module is the same whatever order the peers were read in.
-  const views = [...unordered].sort((a, b) => (String(a.metadata.name) < String(b.metadata.name) ? -1 : 1));
-  const groups = new Map<string, Group>();
+/** The fields RackPeers takes per ToR; the rest of a rack's spec is its `peer`, shared by every ToR. */
+const TOR_FIELDS = ["peerIP", "asNumber"];
+/** Fields a RackPeers' `peer` cannot hold (RackPeerDefaults). */
+const NOT_RACK_DEFAULTS = ["name", "scope", "node", "hostname", "nodeSelector", "peerSelector"];
+
+/** The shared part of a rack's specs, if its ToRs differ in nothing but their address and AS number. */
+function rackDefaults(r: Rack): Json | undefined {
+  let shared: string | undefined;
+  for (const [, spec] of r.peers) {
+    if (typeof spec.peerIP !== "string" || spec.asNumber === undefined) return undefined;
+    const rest = Object.fromEntries(Object.entries(spec).filter(([k]) => !TOR_FIELDS.includes(k)));
+    if (NOT_RACK_DEFAULTS.some((k) => k in rest)) return undefined;
+    const text = JSON.stringify(rest);
+    if (shared !== undefined && text !== shared) return undefined;
+    shared = text;
+  }
+  return shared === undefined ? undefined : JSON.parse(shared);
+}
+
+interface Layout {
+  racks: Rack[];
+  groups: Group[];
+  singles: PeerView[];
+}
+
+/**
+ * The peers by shape: node peers that differ only in their node form groups (at least `minGroup`
+ * peers); groups named the calico-upgrade way that share their node list form racks.
+ */
+function layout(views: PeerView[], minGroup: number): Layout {
+  const byShape = new Map<string, Group>();
   const singles: PeerView[] = [];
   for (const v of views) {
     const { node, ...rest } = argsOf(v);
@@ -67,74 +120,234 @@ export function generateModule(unordered: PeerView[], opts: CodegenOptions): str
       continue;
     }
     const key = JSON.stringify(rest);
-    const g = groups.get(key) ?? { common: rest, rows: [] };
+    const g = byShape.get(key) ?? { common: rest, rows: [] };
     g.rows.push([String(v.metadata.name), node]);
-    groups.set(key, g);
+    byShape.set(key, g);
   }
-  const loops: Group[] = [];
-  for (const g of groups.values()) {
-    if (g.rows.length >= minGroup) loops.push(g);
-    else for (const [name] of g.rows) singles.push(views.find((v) => v.metadata.name === name)!);
-  }
-  const out: string[] = [
-    `// Generated by calico-bgppeer from ${opts.source}: ${views.length} BGP peer(s).`,
-    "// Each peer is declared exactly as it was found, with adopt: true: where it exists in etcd, the",
-    "// first `pulumi up` takes it over without writing (its uid and creationTimestamp are kept), and",
-    "// creates it where it does not. Edit freely from then on.",
-    `import { BgpPeer, type BgpPeerArgs } from "${opts.from ?? "pulumi-calico-bgppeer"}";`,
-    "",
-    "/** Every peer declared here, by Calico name. */",
-    "export const peers: Record<string, BgpPeer> = {};",
-    "",
-  ];
-  // Groups whose names follow calico-upgrade's pattern ("<node>.<peer address>") and share their
-  // nodes (a rack's hosts with each of its ToRs) become one node list and a loop over the peers.
-  const racks = new Map<string, { nodes: string[]; peers: [string, Json][] }>();
-  const named: Group[] = [];
-  for (const g of loops) {
-    const suffix = upgradeSuffix(g.common.peerIP);
-    if (suffix === undefined || !g.rows.every(([name, node]) => name === `${node}.${suffix}`)) {
-      named.push(g);
+  const racks = new Map<string, Rack>();
+  const groups: Group[] = [];
+  for (const g of byShape.values()) {
+    if (g.rows.length < minGroup) {
+      for (const [name] of g.rows) singles.push(views.find((v) => v.metadata.name === name)!);
       continue;
     }
-    const nodes = g.rows.map(([, node]) => node);
+    const suffix = upgradeSuffix(g.common.peerIP);
+    if (suffix === undefined || !g.rows.every(([name, node]) => name === `${node}.${suffix}`)) {
+      groups.push(g);
+      continue;
+    }
+    const nodes = g.rows.map(([, node]) => node).sort(naturalCompare);
     const key = JSON.stringify(nodes);
     const r = racks.get(key) ?? { nodes, peers: [] };
     r.peers.push([suffix, g.common]);
     racks.set(key, r);
   }
+  singles.sort(byName);
+  return { racks: [...racks.values()], groups, singles };
+}
+
+/** A readable resource name for a group: what its members' names share at the start or the end, whichever says more. */
+function commonName(names: string[]): string {
+  const sorted = [...names].sort();
+  const [first, last] = [sorted[0], sorted[sorted.length - 1]];
+  let p = 0;
+  while (p < first.length && first[p] === last[p]) p++;
+  let s = 0;
+  while (s < first.length - p && first[first.length - 1 - s] === last[last.length - 1 - s]) s++;
+  // Only whole tokens: "rack1-host1" and "rack1-host12" share "rack1-host1", which names neither.
+  const prefix = names.every((n) => n.length === p || /[-.]/.test(n[p]))
+    ? first.slice(0, p)
+    : first.slice(0, p).replace(/[A-Za-z0-9]+$/, "") || first.slice(0, p).replace(/[0-9]+$/, "");
+  const suffix = names.every((n) => n.length === s || /[-.]/.test(n[n.length - 1 - s]))
+    ? first.slice(first.length - s)
+    : first.slice(first.length - s).replace(/^[A-Za-z0-9]+/, "");
+  const trim = (t: string) => t.replace(/^[-.]+|[-.]+$/g, "");
+  const [a, b] = [trim(prefix), trim(suffix)];
+  return b.length > a.length ? b : a;
+}
+
+/** Unique names, in order: a name taken before gets "-2", "-3", … */
+function uniqueNames(wanted: string[], taken: Set<string>): string[] {
+  return wanted.map((w) => {
+    let name = w;
+    for (let i = 2; taken.has(name); i++) name = `${w}-${i}`;
+    taken.add(name);
+    return name;
+  });
+}
+
+export interface CodegenOptions {
+  /** Where the module says the peers came from. */
+  source: string;
+  /** The package to import the resource classes from. */
+  from?: string;
+  /** At least this many node peers with one spec make a group; fewer are declared one by one. */
+  minGroup?: number;
+  /** One BgpPeer per peer (the module of versions before 0.2), instead of RackPeers and BgpPeerSets. */
+  perPeer?: boolean;
+}
+
+const from = (opts: CodegenOptions) => opts.from ?? "pulumi-calico-bgppeer";
+
+function header(views: PeerView[], opts: CodegenOptions, what: string): string[] {
+  return [
+    `// Generated by calico-bgppeer from ${opts.source}: ${views.length} BGP peer(s)${what}.`,
+    "// Each peer is declared exactly as it was found, with adopt: true: where it exists, the first",
+    "// `pulumi up` takes it over without writing (its uid and creationTimestamp are kept), and",
+    "// creates it where it does not. Edit freely from then on.",
+  ];
+}
+
+function single(v: PeerView): string {
+  const name = String(v.metadata.name);
+  return `peers[${JSON.stringify(name)}] = new BgpPeer(${JSON.stringify(name)}, ${literal({ name, ...argsOf(v), adopt: true })});`;
+}
+
+export function generateModule(unordered: PeerView[], opts: CodegenOptions): string {
+  // In natural order of the name, so that the module is the same whatever order the peers were read in.
+  const views = [...unordered].sort(byName);
+  const shape = layout(views, opts.minGroup ?? 3);
+  const text = opts.perPeer ? perPeerModule(views, shape, opts) : groupedModule(views, shape, opts);
+  return `${text.join("\n").trimEnd()}\n`;
+}
+
+/** RackPeers per rack, a BgpPeerSet per other group, a BgpPeer per peer left. */
+function groupedModule(views: PeerView[], shape: Layout, opts: CodegenOptions): string[] {
+  const racks: [Rack, Json][] = [];
+  const groups = [...shape.groups];
+  for (const r of shape.racks) {
+    const peer = rackDefaults(r);
+    if (peer) racks.push([r, peer]);
+    // ToRs that differ in more than address and AS number: a set per ToR, named for the rack and the ToR.
+    else {
+      const rackName = commonName(r.nodes);
+      for (const [suffix, common] of r.peers)
+        groups.push({ common, rows: r.nodes.map((n) => [`${n}.${suffix}`, n]), called: rackName && `${rackName}.${suffix}` });
+    }
+  }
+  for (const g of groups) g.rows.sort(([a], [b]) => naturalCompare(a, b));
+  const taken = new Set(shape.singles.map((v) => String(v.metadata.name)));
+  const rackNames = uniqueNames(
+    racks.map(([r], i) => commonName(r.nodes) || `rack${i + 1}`),
+    taken,
+  );
+  const setNames = uniqueNames(
+    groups.map((g, i) => g.called || commonName(g.rows.map(([name]) => name)) || `set${i + 1}`),
+    taken,
+  );
+  const classes = [...(shape.singles.length ? ["BgpPeer"] : []), ...(groups.length ? ["BgpPeerSet"] : []), ...(racks.length ? ["RackPeers"] : [])];
+  const counts = [
+    racks.length && `${racks.length} RackPeers`,
+    groups.length && `${groups.length} BgpPeerSet(s)`,
+    shape.singles.length && `${shape.singles.length} BgpPeer(s)`,
+  ].filter(Boolean);
+  const out = [
+    ...header(views, opts, counts.length ? ` as ${counts.join(", ")}` : ""),
+    ...(classes.length ? [`import { ${classes.join(", ")} } from "${from(opts)}";`] : []),
+    // A separate type import: the TypeScript Pulumi falls back to (3.8) has no inline `type`.
+    ...(groups.length ? [`import type { BgpPeerSetEntry } from "${from(opts)}";`] : []),
+    "",
+    "/** Each rack's node peers, one resource a rack: every host with each of its ToRs. */",
+    `export const racks: Record<string, ${racks.length ? "RackPeers" : "unknown"}> = {};`,
+    "/** Other node peers that share a spec, one resource a group. */",
+    `export const sets: Record<string, ${groups.length ? "BgpPeerSet" : "unknown"}> = {};`,
+    "/** Every other peer, by Calico name. */",
+    `export const peers: Record<string, ${shape.singles.length ? "BgpPeer" : "unknown"}> = {};`,
+    "",
+  ];
+  if (groups.length) {
+    out.push(
+      "/** Node peers that share a spec: one entry per [Calico name, node]. */",
+      "function nodePeers(spec: BgpPeerSetEntry, rows: [string, string][]): BgpPeerSetEntry[] {",
+      "  return rows.map(([name, node]) => ({ ...spec, name, node }));",
+      "}",
+      "",
+    );
+  }
+  const inOrder = <T>(items: T[], names: string[]): [T, string][] =>
+    items.map((x, i): [T, string] => [x, names[i]]).sort(([, a], [, b]) => naturalCompare(a, b));
+  for (const [[r, peer], name] of inOrder(racks, rackNames)) {
+    out.push(
+      `/** ${r.nodes.length} host(s) x ${r.peers.length} ToR(s): ${r.nodes.length * r.peers.length} peers named "<host>.<ToR address>". */`,
+      `racks[${JSON.stringify(name)}] = new RackPeers(${JSON.stringify(name)}, {`,
+      "  hosts: [",
+      ...wrapped(
+        r.nodes.map((n) => JSON.stringify(n)),
+        "    ",
+      ),
+      "  ],",
+      "  tors: [",
+      ...r.peers.map(([, spec]) => `    ${literal({ ip: spec.peerIP, asNumber: spec.asNumber })},`),
+      "  ],",
+      ...(Object.keys(peer).length ? [`  peer: ${literal(peer)},`] : []),
+      "  adopt: true,",
+      "});",
+      "",
+    );
+  }
+  for (const [g, name] of inOrder(groups, setNames)) {
+    out.push(
+      `/** ${g.rows.length} node peers with the same spec. */`,
+      `sets[${JSON.stringify(name)}] = new BgpPeerSet(${JSON.stringify(name)}, {`,
+      `  peers: nodePeers(${literal(g.common)}, [`,
+      ...wrapped(
+        g.rows.map(([n, node]) => `[${JSON.stringify(n)}, ${JSON.stringify(node)}]`),
+        "    ",
+      ),
+      "  ]),",
+      "  adopt: true,",
+      "});",
+      "",
+    );
+  }
+  for (const v of shape.singles) out.push(single(v));
+  return out;
+}
+
+/** One BgpPeer per peer: a rack's peers as a node list and a loop over its ToRs, other groups as data and a loop. */
+function perPeerModule(views: PeerView[], shape: Layout, opts: CodegenOptions): string[] {
+  const out = [
+    ...header(views, opts, ", one BgpPeer each"),
+    `import { BgpPeer } from "${from(opts)}";`,
+    `import type { BgpPeerArgs } from "${from(opts)}";`,
+    "",
+    "/** Every peer declared here, by Calico name. */",
+    "export const peers: Record<string, BgpPeer> = {};",
+    "",
+  ];
   let i = 0;
-  for (const r of racks.values()) {
+  for (const r of shape.racks) {
     i++;
     out.push(
       `/** ${r.nodes.length} node(s), each peering with ${r.peers.length} peer(s): ${r.nodes.length * r.peers.length} peers named "<node>.<peer address>". */`,
+      `const nodes${i} = [`,
+      ...r.nodes.map((n) => `  ${JSON.stringify(n)},`),
+      "];",
+      "for (const [address, spec] of [",
+      ...r.peers.map(([suffix, common]) => `  [${JSON.stringify(suffix)}, ${literal(common)}],`),
+      "] as [string, BgpPeerArgs][]) {",
+      `  for (const node of nodes${i}) {`,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: this is the generated code's template literal.
+      "    const name = `${node}.${address}`;",
+      "    peers[name] = new BgpPeer(name, { ...spec, name, node, adopt: true });",
+      "  }",
+      "}",
+      "",
     );
-    out.push(`const nodes${i} = [`);
-    for (const n of r.nodes) out.push(`  ${JSON.stringify(n)},`);
-    out.push("];");
-    out.push(`for (const [address, spec] of [`);
-    for (const [suffix, common] of r.peers) out.push(`  [${JSON.stringify(suffix)}, ${literal(common)}],`);
-    out.push("] as [string, BgpPeerArgs][]) {");
-    out.push(`  for (const node of nodes${i}) {`);
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: this is the generated code's template literal.
-    out.push("    const name = `${node}.${address}`;");
-    out.push("    peers[name] = new BgpPeer(name, { ...spec, name, node, adopt: true });");
-    out.push("  }", "}", "");
   }
-  for (const g of named) {
+  for (const g of shape.groups) {
     i++;
-    out.push(`/** ${g.rows.length} node peers with the same spec. */`);
-    out.push(`const spec${i}: BgpPeerArgs = ${literal(g.common)};`);
-    out.push("for (const [name, node] of [");
-    for (const [name, node] of g.rows) out.push(`  [${JSON.stringify(name)}, ${JSON.stringify(node)}],`);
-    out.push("] as [string, string][]) {");
-    out.push(`  peers[name] = new BgpPeer(name, { ...spec${i}, name, node, adopt: true });`);
-    out.push("}", "");
+    out.push(
+      `/** ${g.rows.length} node peers with the same spec. */`,
+      `const spec${i}: BgpPeerArgs = ${literal(g.common)};`,
+      "for (const [name, node] of [",
+      ...g.rows.map(([name, node]) => `  [${JSON.stringify(name)}, ${JSON.stringify(node)}],`),
+      "] as [string, string][]) {",
+      `  peers[name] = new BgpPeer(name, { ...spec${i}, name, node, adopt: true });`,
+      "}",
+      "",
+    );
   }
-  singles.sort((a, b) => (String(a.metadata.name) < String(b.metadata.name) ? -1 : 1));
-  for (const v of singles) {
-    const name = String(v.metadata.name);
-    out.push(`peers[${JSON.stringify(name)}] = new BgpPeer(${JSON.stringify(name)}, ${literal({ name, ...argsOf(v), adopt: true })});`);
-  }
-  return `${out.join("\n").trimEnd()}\n`;
+  for (const v of shape.singles) out.push(single(v));
+  return out;
 }

@@ -45,6 +45,11 @@ export function naturalLess(a: string, b: string): boolean {
   return ar.length < br.length;
 }
 
+/** naturalLess as a sort comparator: host2 before host10, as calicoctl's YAML orders keys. */
+export function naturalCompare(a: string, b: string): number {
+  return naturalLess(a, b) ? -1 : naturalLess(b, a) ? 1 : 0;
+}
+
 // go-yaml v2 resolve.go: the plain scalars that resolve to something other than a string.
 const RESOLVE_SPECIAL = new Set([
   "",
@@ -322,7 +327,7 @@ const isMap = (v: Value): v is { [k: string]: Value } => typeof v === "object" &
 function mapping(m: { [k: string]: Value }, indent: number, firstColumn: number): string {
   const keys = Object.keys(m)
     .filter((k) => m[k] !== undefined)
-    .sort((a, b) => (naturalLess(a, b) ? -1 : naturalLess(b, a) ? 1 : 0));
+    .sort(naturalCompare);
   let out = "";
   keys.forEach((k, i) => {
     const startCol = i === 0 ? firstColumn : indent;

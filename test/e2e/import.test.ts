@@ -4,52 +4,31 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { stringify } from "yaml";
-import { peerKey } from "../../provider/model/keys";
+import { PEER_PREFIX, peerKey } from "../../provider/model/keys";
 import { type Calicoctl, calicoctlFor } from "../harness/calicoctl";
 import { startEtcd, type TestEtcd } from "../harness/etcd";
+import { irregularFabric } from "../harness/fabric";
 import { PULUMI_TEMPLATE_TSCONFIG, packedTarball, type UserProject, userProject } from "../harness/project";
 
 /**
- * `calico-bgppeer import` as a user runs it: a fabric of 1,004 peers written by calicoctl, imported
- * with the package's own bin in a user's TypeScript project, compiled with tsc --strict, and taken
- * into state by `pulumi up` without a single etcd write; the next preview and refresh show nothing.
+ * `calico-bgppeer import` as a user runs it, on an irregular fabric of about 1,000 peers that
+ * calicoctl wrote (test/harness/fabric.ts): the module (RackPeers per rack, BgpPeerSets, BgpPeers
+ * for the rest) compiles with tsc --strict, and its first `pulumi up` takes every peer into state
+ * without a single etcd write; the next preview and refresh show nothing. Then the move of a stack
+ * that holds a per-peer import (--per-peer, one BgpPeer each) into the grouped module, with no write.
  */
 let etcd: TestEtcd;
 let ctl: Calicoctl;
 let work: string;
 let p: UserProject;
 
-const RACKS = 12;
-const HOSTS = 40;
+const FABRIC = irregularFabric(1000);
 
-/** 12 racks x 40 hosts x 2 ToRs (960 node peers), and 44 one-off peers of every other shape. */
+/** The fabric, and one more peer whose annotations go-yaml quotes or folds in every way. */
 function fabric(): object[] {
-  const docs: object[] = [
-    {
-      apiVersion: "projectcalico.org/v3",
-      kind: "BGPFilter",
-      metadata: { name: "edge" },
-      spec: { exportV4: [{ action: "Reject", matchOperator: "In", cidr: "10.0.0.0/8" }] },
-    },
-  ];
+  const docs: object[] = [...FABRIC.docs];
   const peer = (name: string, spec: object, metadata: object = {}) =>
     docs.push({ apiVersion: "projectcalico.org/v3", kind: "BGPPeer", metadata: { name, ...metadata }, spec });
-  for (let r = 1; r <= RACKS; r++) {
-    for (let h = 1; h <= HOSTS; h++) {
-      for (const t of [1, 2])
-        peer(
-          `rack${r}-host${h}.10-0-${r}-${t}`,
-          { node: `rack${r}-host${h}`, peerIP: `10.0.${r}.${t}`, asNumber: 65000 + r },
-          { labels: { rack: `rack${r}` } },
-        );
-    }
-  }
-  for (let i = 1; i <= 40; i++)
-    peer(`edge-${i}`, { node: `edge-host${i}`, peerIP: "192.0.2.1", asNumber: "1.10", filters: ["edge"], keepOriginalNextHop: true });
-  peer("rr-v6", { peerIP: "2001:DB8::10", asNumber: 64512, password: { secretKeyRef: { name: "bgp", key: "rr" } } }, { annotations: { owner: "net <team>" } });
-  peer("rr-mesh", { nodeSelector: "has(route-reflector)", peerSelector: "has(route-reflector)" });
-  peer("ported", { peerIP: "[2001:db8::20]:1790", asNumber: 64513, maxRestartTime: "2m", ttlSecurity: 0 });
-  peer("selected", { nodeSelector: "rack == 'rack1'", peerIP: "10.9.9.9", asNumber: 64514, sourceAddress: "None" });
   // Strings go-yaml quotes or folds: -o yaml must match calicoctl's quoting and line breaks.
   const tricky = ["true", "yes", "NO", "on", "1e3", "0x1F", "0o17", "1_000", "12:30", "1:2:3", "2026-11-29T16:09:09Z", ".inf", "+1", "null", "~", "-"];
   const special = [
@@ -83,7 +62,15 @@ function fabric(): object[] {
   );
   return docs;
 }
-const PEERS = RACKS * HOSTS * 2 + 45;
+const PEERS = FABRIC.peers + 1;
+
+/** The README's first step of moving per-peer BgpPeers into sets: every BgpPeer retained on delete. */
+const MOVE_STEP_ONE = `import * as pulumi from "@pulumi/pulumi";
+
+pulumi.runtime.registerStackTransformation(({ type, props, opts }) =>
+  type === "pulumi-nodejs:dynamic/calico:BgpPeer" ? { props, opts: { ...opts, retainOnDelete: true } } : undefined,
+);
+`;
 
 async function revision(): Promise<bigint> {
   return BigInt((await etcd.admin.get("/nothing").exec()).header.revision);
@@ -107,12 +94,10 @@ before(async () => {
   p = userProject(work, "imported", {
     dependencies: { "pulumi-calico-bgppeer": `file:${packedTarball()}`, "@pulumi/pulumi": "3.248.0", typescript: "5.9.3", "@types/node": "20.19.25" },
     files: {
-      "tsconfig.json": JSON.stringify({ ...PULUMI_TEMPLATE_TSCONFIG, files: ["index.ts", "peers.ts"] }, null, 2),
-      "index.ts": 'import { peers } from "./peers";\n\nexport const count = Object.keys(peers).length;\n',
+      "tsconfig.json": JSON.stringify({ ...PULUMI_TEMPLATE_TSCONFIG, include: ["*.ts"] }, null, 2),
+      "index.ts": 'import "./peers";\n',
     },
   });
-  p.ok(["stack", "init", "dev"]);
-  p.ok(["config", "set", "calico:etcdEndpoints", etcd.endpoint]);
 });
 after(async () => {
   ctl?.cleanup();
@@ -130,28 +115,107 @@ describe("calico-bgppeer, installed in a user's project", { concurrency: false }
     for (const names of [["rr-v6"], ["ported", "rr-mesh"]]) {
       for (const o of ["ps", "yaml", "json"]) assert.equal(cli(["get", "bp", ...names, "-o", o]).stdout, ctl.ok(["get", "bp", ...names, "-o", o]));
     }
-    const byNode = cli(["get", "BGPPeer", "--node", "rack3-host7"]);
+    const byNode = cli(["get", "BGPPeer", "--node", "rack2-host8"]);
     assert.equal(byNode.stdout.trim().split("\n").length, 3, byNode.stdout);
     const bySelector = cli(["get", "bgpps", "-l", "rack in {'rack2', 'rack5'}", "-o", "json"]);
-    assert.equal(JSON.parse(bySelector.stdout).items.length, 2 * HOSTS * 2);
+    const inRacks = (FABRIC.docs as any[]).filter((d) => d.kind === "BGPPeer" && ["rack2", "rack5"].includes(d.metadata.labels?.rack)).length;
+    assert.ok(inRacks > 0);
+    assert.equal(JSON.parse(bySelector.stdout).items.length, inRacks);
   });
 
-  it(`import generates a module that compiles under tsc --strict, and up takes all ${PEERS} peers into state without an etcd write`, async () => {
+  it("import makes a RackPeers per rack, a BgpPeerSet per other group and a BgpPeer per peer left; it compiles, and its first up writes nothing", async (t) => {
+    p.ok(["stack", "init", "grouped"]);
+    p.ok(["config", "set", "calico:etcdEndpoints", etcd.endpoint]);
     const r = cli(["import", "--out", "peers.ts"]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, new RegExp(`wrote ${PEERS} peer\\(s\\) to peers.ts`));
     const text = fs.readFileSync(path.join(p.dir, "peers.ts"), "utf8");
-    assert.ok(text.split("\n").length < 1100, `grouped into data and loops (${text.split("\n").length} lines for ${PEERS} peers)`);
-    assert.match(text, /for \(const node of nodes1\) \{/);
+    const { racks, sets, singles } = FABRIC.expect;
+    assert.equal(text.match(/= new RackPeers\(/g)?.length, racks, "a RackPeers per rack");
+    assert.equal(text.match(/= new BgpPeerSet\(/g)?.length, sets, "a BgpPeerSet per other group");
+    assert.equal(text.match(/= new BgpPeer\(/g)?.length, singles + 1, "a BgpPeer per peer left");
+    // Natural order, stable readable names, the ToR forms the fabric has.
+    assert.match(text, /racks\["rack1"\] = new RackPeers\("rack1", \{\n {2}hosts: \[\n {4}"rack1-host1", "rack1-host2",/);
+    assert.match(text, /"rack1-host6",\s+"rack1-host8",\s+"rack1-host9",\s+"rack1-host10",/);
+    assert.match(text, /racks\["rack3\.dc2\.example\.com"\] = new RackPeers/);
+    assert.match(text, /\{ ip: "2001:DB8:3::1", asNumber: 65003 \}/);
+    assert.match(text, /sets\["tor-a-r4"\] = new BgpPeerSet\("tor-a-r4", \{\n {2}peers: nodePeers\(\{ peerIP: "\[2001:db8:4::a\]:1790", asNumber: 262145,/);
+    assert.match(text, /sets\["rack7\.dc2\.example\.com\.2001-0db8-0007-0000-0000-0000-0000-0001"\] = new BgpPeerSet/);
+    assert.ok(text.indexOf('racks["rack2"]') < text.indexOf('racks["rack10"]'), "racks in natural order");
+    assert.ok(text.split("\n").length < 800, `${text.split("\n").length} lines for ${PEERS} peers`);
+    t.diagnostic(`module: ${text.split("\n").length} lines, ${racks} RackPeers, ${sets} BgpPeerSets, ${singles + 1} BgpPeers for ${PEERS} peers`);
+    // The same fabric gives the same module.
+    assert.equal(cli(["import"]).stdout, text);
     const tsc = p.run("npx", ["--no-install", "tsc", "--noEmit", "-p", "."]);
     assert.equal(tsc.status, 0, `tsc --strict:\n${tsc.stdout}${tsc.stderr}`);
 
     const r0 = await revision();
+    const t0 = Date.now();
     p.ok(["up", "--yes"]);
+    t.diagnostic(`first up of the grouped module: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     assert.equal(await revision(), r0, "no etcd write");
-    const state = JSON.parse(p.ok(["stack", "export"])).deployment.resources.filter((x: any) => x.type === "pulumi-nodejs:dynamic/calico:BgpPeer");
-    assert.equal(state.length, PEERS);
-    assert.equal(p.ok(["stack", "output", "count"]).trim(), String(PEERS));
+    const resources = JSON.parse(p.ok(["stack", "export"])).deployment.resources;
+    const setsInState = resources.filter((x: any) => x.type === "pulumi-nodejs:dynamic/calico:BgpPeerSet");
+    const peersInState = resources.filter((x: any) => x.type === "pulumi-nodejs:dynamic/calico:BgpPeer");
+    assert.equal(setsInState.length, racks + sets);
+    assert.equal(peersInState.length, singles + 1);
+    assert.equal(setsInState.reduce((n: number, x: any) => n + Object.keys(x.outputs.peers).length, 0) + peersInState.length, PEERS, "every peer in state");
+    p.ok(["preview", "--expect-no-changes"]);
+    p.ok(["refresh", "--yes", "--expect-no-changes"]);
+    assert.equal(await revision(), r0, "still no etcd write");
+    // Let go of the stack without touching the peers, for the next test to import them again.
+    p.ok(["stack", "rm", "grouped", "--force", "--yes"]);
+  });
+
+  it(`a stack of ${PEERS} per-peer BgpPeers (--per-peer) moves into the grouped module with no write: retainOnDelete in one up, the grouped module in the next`, async (t) => {
+    p.ok(["stack", "init", "per-peer"]);
+    p.ok(["config", "set", "calico:etcdEndpoints", etcd.endpoint]);
+    // The grouped module is there: --out replaces it only with --force.
+    const grouped = fs.readFileSync(path.join(p.dir, "peers.ts"), "utf8");
+    const refused = cli(["import", "--per-peer", "--out", "peers.ts"]);
+    assert.equal(refused.status, 1);
+    assert.equal(refused.stderr, "--out peers.ts: the file exists; calico-bgppeer import replaces it only with --force. Nothing was generated.\n");
+    assert.equal(fs.readFileSync(path.join(p.dir, "peers.ts"), "utf8"), grouped);
+    const r = cli(["import", "--per-peer", "--out", "peers.ts", "--force"]);
+    assert.equal(r.status, 0, r.stderr);
+    const text = fs.readFileSync(path.join(p.dir, "peers.ts"), "utf8");
+    assert.match(text, /for \(const node of nodes1\) \{/);
+    assert.doesNotMatch(text, /RackPeers|BgpPeerSet/);
+    const tsc = p.run("npx", ["--no-install", "tsc", "--noEmit", "-p", "."]);
+    assert.equal(tsc.status, 0, `tsc --strict:\n${tsc.stdout}${tsc.stderr}`);
+    const r0 = await revision();
+    let t0 = Date.now();
+    p.ok(["up", "--yes"]);
+    t.diagnostic(`first up of the per-peer module: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    assert.equal(await revision(), r0, "no etcd write");
+    const perPeer = () => JSON.parse(p.ok(["stack", "export"])).deployment.resources.filter((x: any) => x.type === "pulumi-nodejs:dynamic/calico:BgpPeer");
+    assert.equal(perPeer().length, PEERS);
+
+    // Step 1, as the README gives it: retainOnDelete on every BgpPeer, from one transform.
+    p.write("retain.ts", MOVE_STEP_ONE);
+    p.write("index.ts", 'import "./retain";\nimport "./peers";\n');
+    t0 = Date.now();
+    p.ok(["up", "--yes"]);
+    t.diagnostic(`step 1 (retainOnDelete): ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    assert.equal(await revision(), r0, "step 1 wrote nothing");
+    assert.ok(
+      perPeer().every((x: any) => x.retainOnDelete === true),
+      "every BgpPeer is retained on delete",
+    );
+
+    // Step 2: the grouped module, without the transform.
+    fs.rmSync(path.join(p.dir, "retain.ts"));
+    p.write("index.ts", 'import "./peers";\n');
+    assert.equal(cli(["import", "--out", "peers.ts", "--force"]).status, 0);
+    t0 = Date.now();
+    p.ok(["up", "--yes"]);
+    t.diagnostic(`step 2 (the grouped module): ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    assert.equal(await revision(), r0, "step 2 wrote nothing");
+    const all = await etcd.admin.getAll().prefix(PEER_PREFIX).keys();
+    assert.equal(all.length, PEERS, "every peer is still in etcd");
+    const resources = JSON.parse(p.ok(["stack", "export"])).deployment.resources;
+    assert.equal(resources.filter((x: any) => x.type === "pulumi-nodejs:dynamic/calico:BgpPeerSet").length, FABRIC.expect.racks + FABRIC.expect.sets);
+    assert.equal(perPeer().length, FABRIC.expect.singles + 1);
     p.ok(["preview", "--expect-no-changes"]);
     p.ok(["refresh", "--yes", "--expect-no-changes"]);
     assert.equal(await revision(), r0, "still no etcd write");

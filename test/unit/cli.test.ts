@@ -36,27 +36,66 @@ describe("import's module", () => {
     metadata: { name, ...(labels ? { labels } : {}) },
     spec,
   });
+  /** Rack r's node peers: hosts h, each with ToRs 10.0.r.1 and 10.0.r.2, named the calico-upgrade way. */
+  const rack = (r: number, hosts: number[], extra: Record<string, unknown> = {}) =>
+    hosts.flatMap((h) =>
+      [1, 2].map((t) =>
+        view(`r${r}-h${h}.10-0-${r}-${t}`, { node: `r${r}-h${h}`, peerIP: `10.0.${r}.${t}`, asNumber: 65000 + r, ...extra }, { rack: `r${r}` }),
+      ),
+    );
 
-  it("makes a rack's node peers one node list and a loop, and every other peer a literal", () => {
-    const views: PeerView[] = [];
-    for (const h of [1, 2, 3])
-      for (const t of [1, 2]) views.push(view(`r1-h${h}.10-0-0-${t}`, { node: `r1-h${h}`, peerIP: `10.0.0.${t}`, asNumber: 65001 }, { rack: "r1" }));
-    views.push(view("rr", { peerIP: "10.9.9.9", asNumber: 64512 }));
-    views.push(view("odd-name", { node: "r1-h1", peerIP: "10.0.0.9", asNumber: 1 }));
+  it("makes a rack one RackPeers, with its hosts in natural order", () => {
+    const views = [...rack(1, [10, 2, 1, 11, 3]), view("rr", { peerIP: "10.9.9.9", asNumber: 64512 })];
     const text = generateModule(views, { source: "etcd http://x" });
-    assert.match(text, /const nodes1 = \[\n {2}"r1-h1",\n {2}"r1-h2",\n {2}"r1-h3",\n\];/);
-    assert.match(text, /\["10-0-0-1", \{ peerIP: "10\.0\.0\.1", asNumber: 65001, labels: \{ rack: "r1" \} \}\],/);
+    assert.match(text, /racks\["r1"\] = new RackPeers\("r1", \{\n {2}hosts: \[\n {4}"r1-h1", "r1-h2", "r1-h3", "r1-h10", "r1-h11",\n {2}\],/);
+    assert.match(
+      text,
+      /tors: \[\n {4}\{ ip: "10\.0\.1\.1", asNumber: 65001 \},\n {4}\{ ip: "10\.0\.1\.2", asNumber: 65001 \},\n {2}\],\n {2}peer: \{ labels: \{ rack: "r1" \} \},\n {2}adopt: true,/,
+    );
     assert.match(text, /peers\["rr"\] = new BgpPeer\("rr", \{ name: "rr", peerIP: "10\.9\.9\.9", asNumber: 64512, adopt: true \}\);/);
+    assert.match(text, /^import \{ BgpPeer, RackPeers \} from "pulumi-calico-bgppeer";$/m);
+    assert.doesNotMatch(text, /import type/);
+    assert.match(text, /11 BGP peer\(s\) as 1 RackPeers, 1 BgpPeer\(s\)\./);
+  });
+
+  it("makes ToRs that differ in more than address and AS number a BgpPeerSet each, and custom-named groups too", () => {
+    const views = [
+      ...[1, 2, 3].flatMap((h) =>
+        [1, 2].map((t) =>
+          view(`r1-h${h}.10-0-1-${t}`, { node: `r1-h${h}`, peerIP: `10.0.1.${t}`, asNumber: 65001, password: { secretKeyRef: { name: "s", key: `tor${t}` } } }),
+        ),
+      ),
+      ...[1, 2, 3].map((h) => view(`custom-${h}`, { node: `h${h}`, peerIP: "10.0.0.1", asNumber: 1 })),
+    ];
+    const text = generateModule(views, { source: "x" });
+    assert.equal(text.match(/new BgpPeerSet\(/g)?.length, 3, text);
+    assert.match(
+      text,
+      /sets\["custom"\] = new BgpPeerSet\("custom", \{\n {2}peers: nodePeers\(\{ peerIP: "10\.0\.0\.1", asNumber: 1 \}, \[\n {4}\["custom-1", "h1"\], \["custom-2", "h2"\], \["custom-3", "h3"\],\n {2}\]\),/,
+    );
+    assert.match(text, /sets\["r1\.10-0-1-1"\] = new BgpPeerSet/);
+    assert.match(text, /sets\["r1\.10-0-1-2"\] = new BgpPeerSet/);
+    assert.doesNotMatch(text, /RackPeers/);
+  });
+
+  it("names groups after what their members share, each name once", () => {
+    const views = [...rack(1, [1, 2, 3]), ...rack(1, [4, 5, 6], { keepOriginalNextHop: true })];
+    const text = generateModule(views, { source: "x" });
+    assert.match(text, /racks\["r1"\] = /);
+    assert.match(text, /racks\["r1-2"\] = /);
+  });
+
+  it("keeps one BgpPeer per peer with perPeer: a rack's node list and a loop, and every other peer a literal", () => {
+    const views: PeerView[] = [...rack(1, [1, 2, 3]), view("rr", { peerIP: "10.9.9.9", asNumber: 64512 })];
+    views.push(view("odd-name", { node: "r1-h1", peerIP: "10.0.0.9", asNumber: 1 }));
+    const text = generateModule(views, { source: "etcd http://x", perPeer: true });
+    assert.match(text, /const nodes1 = \[\n {2}"r1-h1",\n {2}"r1-h2",\n {2}"r1-h3",\n\];/);
+    assert.match(text, /\["10-0-1-1", \{ peerIP: "10\.0\.1\.1", asNumber: 65001, labels: \{ rack: "r1" \} \}\],/);
     assert.match(
       text,
       /peers\["odd-name"\] = new BgpPeer\("odd-name", \{ name: "odd-name", node: "r1-h1", peerIP: "10\.0\.0\.9", asNumber: 1, adopt: true \}\);/,
     );
     assert.equal(text.match(/new BgpPeer\(/g)!.length, 3, "one in the loop, two literals");
-  });
-
-  it("keeps names that do not follow calico-upgrade's pattern in the data", () => {
-    const views = [1, 2, 3].map((h) => view(`custom-${h}`, { node: `h${h}`, peerIP: "10.0.0.1", asNumber: 1 }));
-    const text = generateModule(views, { source: "x" });
-    assert.match(text, /for \(const \[name, node\] of \[\n {2}\["custom-1", "h1"\],/);
+    assert.doesNotMatch(text, /RackPeers|BgpPeerSet/);
   });
 });
