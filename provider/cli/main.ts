@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import { Command, Option } from "commander";
 import type { Stored } from "../datastore/api";
-import { type Datastore, resolveDatastore } from "../datastore/config";
+import { DATASTORE_ENV, type Datastore, resolveDatastore } from "../datastore/config";
 import { backendFor, closeBackends } from "../datastore/select";
 import { UnreadableValueError } from "../model/codec";
 import { RuleError } from "../model/errors";
@@ -26,6 +26,12 @@ export const RESOURCE_WORDS = ["bgppeer", "bgppeers", "bgpp", "bgpps", "bp", "bp
 
 class CliError extends Error {}
 
+/** The module's form: grouped unless asked (codegen.ts says why). */
+const PER_PEER = [
+  "--per-peer",
+  "one BgpPeer resource per peer, instead of a RackPeers per rack and a BgpPeerSet per group (an up then pays the engine's checkpoint per peer: minutes for a thousand peers)",
+] as const;
+
 interface Selection {
   names: string[];
   node?: string;
@@ -33,9 +39,16 @@ interface Selection {
   config?: string;
 }
 
+/**
+ * The datastore: as calicoctl, a config file given with -c is all there is (the environment's
+ * datastore variables are set aside); without one, the provider's order (the environment, then
+ * CALICOCTL_CONFIG, then /etc/calico/calicoctl.cfg).
+ */
 function connection(config: string | undefined): Datastore {
-  const env = config ? { ...process.env, CALICOCTL_CONFIG: config } : process.env;
-  return resolveDatastore({ env });
+  if (config === undefined) return resolveDatastore({ env: process.env });
+  if (!fs.existsSync(config)) throw new CliError(`--config ${config}: no such file (calicoctl would fall back to the environment; calico-bgppeer does not)`);
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !DATASTORE_ENV.test(k)));
+  return resolveDatastore({ env: { ...env, CALICOCTL_CONFIG: config } });
 }
 
 interface Read {
@@ -144,16 +157,37 @@ function selectionOptions(cmd: Command): Command {
   return cmd
     .option("--node <node>", "only the peers of this Calico node (spec.node)")
     .option("-l, --selector <selector>", "only the peers whose labels match this Calico selector, e.g. \"rack == 'r1'\"")
-    .option("-c, --config <file>", "calicoctl config file (CalicoAPIConfig), used when ETCD_ENDPOINTS is not set", undefined);
+    .option("-c, --config <file>", "calicoctl config file (CalicoAPIConfig): as in calicoctl, it wins over the environment's datastore variables", undefined);
 }
 
 export function program(out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Command {
+  const version = (require("../../../package.json") as { version: string }).version;
   const p = new Command("calico-bgppeer")
-    .description("Calico BGP peers as code: list peers in Calico's etcd v3 or Kubernetes API datastore, and import them as BgpPeer declarations.")
-    .version((require("../../../package.json") as { version: string }).version)
+    .description(
+      "Calico BGP peers as code: list the peers in Calico's etcd v3 or Kubernetes API datastore, import them as code, and check and convert manifests. It never writes to the datastore.",
+    )
+    .version(version)
     .configureOutput({ writeOut: out, writeErr: err })
-    .exitOverride();
+    .exitOverride()
+    .addHelpText(
+      "after",
+      `
+Examples:
+  ETCD_ENDPOINTS=https://etcd1:2379 calico-bgppeer get bgppeers -o wide
+  calico-bgppeer get bgppeers -c /etc/calico/calicoctl.cfg -l "rack == 'r1'" -o yaml
+  DATASTORE_TYPE=kubernetes KUBECONFIG=~/.kube/config calico-bgppeer import --out peers.ts
+  calico-bgppeer validate -f peers.yaml
+  calico-bgppeer convert -f v1-peers.yaml -o ts
+
+It connects as calicoctl does: -c FILE, else ETCD_ENDPOINTS (and ETCD_* credentials) or
+DATASTORE_TYPE=kubernetes with KUBECONFIG, else CALICOCTL_CONFIG, else /etc/calico/calicoctl.cfg.
+Exit status: 0 on success, 1 on any failure, with the reason on stderr.`,
+    );
   let failed = false;
+
+  p.command("version")
+    .description("print calico-bgppeer's version")
+    .action(() => out(`calico-bgppeer ${version}\n`));
 
   selectionOptions(
     p
@@ -181,49 +215,62 @@ export function program(out: (s: string) => void = (s) => process.stdout.write(s
   selectionOptions(
     p
       .command("import")
-      .description("write a TypeScript module that declares the selected peers as BgpPeers with adopt: true")
+      .description(
+        "write a TypeScript module that declares the selected peers with adopt: true: a RackPeers per rack, a BgpPeerSet per other group of node peers with one spec, a BgpPeer per peer left",
+      )
       .argument("[names...]", "peers by Calico name (all when none)")
-      .option("--out <file>", "write the module to this file instead of stdout")
-      .option("--from <package>", "the package the module imports BgpPeer from", "pulumi-calico-bgppeer")
+      .option("--out <file>", "write the module to this file instead of stdout (an existing file only with --force)")
+      .option("--force", "let --out replace an existing file")
+      .option("--from <package>", "the package the module imports the resource classes from", "pulumi-calico-bgppeer")
+      .option(PER_PEER[0], PER_PEER[1])
       .option("--from-etcdv2 <endpoints>", "read the v1 peers of a Calico <= 2.6 etcdv2 datastore instead (comma-separated URLs)")
       .option(
         "--pulumi-import-file",
         "write, instead of a module, the file `pulumi import --file` takes: every selected peer as a calico:index:BgpPeer of the native provider",
       ),
-  ).action(async (names: string[], o: { out?: string; from: string; fromEtcdv2?: string; pulumiImportFile?: boolean } & Omit<Selection, "names">) => {
-    let views: PeerView[];
-    let source: string;
-    if (o.fromEtcdv2 !== undefined) {
-      const v1 = await readV1Peers(
-        o.fromEtcdv2
-          .split(",")
-          .map((e) => e.trim())
-          .filter(Boolean),
-      );
-      const problems = [...v1.problems];
-      views = [];
-      for (const peer of v1.peers) {
-        const c = checkManifest({ where: peer.key, version: "v1", inputs: peer.inputs });
-        if ("failures" in c) problems.push(`${peer.key}: ${c.failures.join("; ")}`);
-        else views.push(v3Object(c.inputs));
+  ).action(
+    async (
+      names: string[],
+      o: { out?: string; force?: boolean; from: string; perPeer?: boolean; fromEtcdv2?: string; pulumiImportFile?: boolean } & Omit<Selection, "names">,
+    ) => {
+      // Before reading anything: a module the user edited is not replaced by accident.
+      if (o.out !== undefined && !o.force && fs.existsSync(o.out)) {
+        throw new CliError(`--out ${o.out}: the file exists; calico-bgppeer import replaces it only with --force. Nothing was generated.`);
       }
-      views = select(views, names, o);
-      if (problems.length) throw new CliError(`${problems.join("\n")}\nNothing was generated.`);
-      source = `the v1 BGP peers in etcdv2 ${v1.endpoint} (converted as calico-upgrade converts them)`;
-    } else {
-      const r = await read({ ...o, names });
-      if (r.problems.length) throw new CliError(`${r.problems.join("\n")}\nNothing was generated.`);
-      views = r.views;
-      source = r.source;
-    }
-    if (o.pulumiImportFile) {
-      // pulumi import --file: the resource name is the Calico name, and so is the id Read takes.
-      const resources = views.map((v) => ({ type: "calico:index:BgpPeer", name: v.metadata.name, id: v.metadata.name }));
-      write(`${JSON.stringify({ resources }, null, 2)}\n`, views.length, o.out);
-      return;
-    }
-    write(generateModule(views, { source, from: o.from }), views.length, o.out);
-  });
+      let views: PeerView[];
+      let source: string;
+      if (o.fromEtcdv2 !== undefined) {
+        const v1 = await readV1Peers(
+          o.fromEtcdv2
+            .split(",")
+            .map((e) => e.trim())
+            .filter(Boolean),
+        );
+        const problems = [...v1.problems];
+        views = [];
+        for (const peer of v1.peers) {
+          const c = checkManifest({ where: peer.key, version: "v1", inputs: peer.inputs });
+          if ("failures" in c) problems.push(`${peer.key}: ${c.failures.join("; ")}`);
+          else views.push(v3Object(c.inputs));
+        }
+        views = select(views, names, o);
+        if (problems.length) throw new CliError(`${problems.join("\n")}\nNothing was generated.`);
+        source = `the v1 BGP peers in etcdv2 ${v1.endpoint} (converted as calico-upgrade converts them)`;
+      } else {
+        const r = await read({ ...o, names });
+        if (r.problems.length) throw new CliError(`${r.problems.join("\n")}\nNothing was generated.`);
+        views = r.views;
+        source = r.source;
+      }
+      if (o.pulumiImportFile) {
+        // pulumi import --file: the resource name is the Calico name, and so is the id Read takes.
+        const resources = views.map((v) => ({ type: "calico:index:BgpPeer", name: v.metadata.name, id: v.metadata.name }));
+        write(`${JSON.stringify({ resources }, null, 2)}\n`, views.length, o.out);
+        return;
+      }
+      write(generateModule(views, { source, from: o.from, perPeer: o.perPeer }), views.length, o.out);
+    },
+  );
 
   p.command("validate")
     .description("check BGPPeer manifests (v3 BGPPeer, or v1 bgpPeer) with BgpPeer's rules; writes nothing")
@@ -260,8 +307,9 @@ export function program(out: (s: string) => void = (s) => process.stdout.write(s
     .description("convert v1 bgpPeer manifests to v3 BGPPeer, as calico-upgrade and `calicoctl convert` do, or to BgpPeer TypeScript")
     .requiredOption("-f, --filename <files...>", 'manifest files (YAML or JSON; "-" for stdin)')
     .addOption(new Option("-o, --output <format>", "output format").choices(["yaml", "json", "ts"]).default("yaml"))
-    .option("--from <package>", "with -o ts: the package the module imports BgpPeer from", "pulumi-calico-bgppeer")
-    .action((o: { filename: string[]; output: string; from: string }) => {
+    .option("--from <package>", "with -o ts: the package the module imports the resource classes from", "pulumi-calico-bgppeer")
+    .option(PER_PEER[0], `with -o ts: ${PER_PEER[1]}`)
+    .action((o: { filename: string[]; output: string; from: string; perPeer?: boolean }) => {
       const { manifests, problems } = readAll(o.filename);
       const views: PeerView[] = [];
       for (const m of manifests) {
@@ -280,7 +328,7 @@ export function program(out: (s: string) => void = (s) => process.stdout.write(s
         throw new CliError(`${problemLines(problems).join("\n")}\n${manifests.length} BGP peer(s) read, ${problems.length} problem(s). Nothing was converted.`);
       }
       if (o.output === "ts") {
-        out(generateModule(views, { source: o.filename.join(", "), from: o.from }));
+        out(generateModule(views, { source: o.filename.join(", "), from: o.from, perPeer: o.perPeer }));
         return;
       }
       // As calicoctl convert: one object, or a List of them.
@@ -304,6 +352,11 @@ export function program(out: (s: string) => void = (s) => process.stdout.write(s
 /** Runs the CLI: the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const p = program();
+  if (argv.length === 0) {
+    // No command is a mistake, as calicoctl treats it: the usage, on stderr, and a failure.
+    p.outputHelp({ error: true });
+    return 1;
+  }
   try {
     await p.parseAsync(argv, { from: "user" });
     return 0;

@@ -1,5 +1,5 @@
 import type { Backend } from "../datastore/api";
-import { configuredCalicoVersion, type Datastore, resolveDatastore } from "../datastore/config";
+import { configuredCalicoVersion, DATASTORE_ENV, type Datastore, resolveDatastore } from "../datastore/config";
 import { UnsupportedFieldError } from "../datastore/errors";
 import { backendFor } from "../datastore/select";
 import { type PeerInputs, pickSpec } from "../model/spec";
@@ -19,9 +19,9 @@ export function setStackConfig(values: Record<string, string> | undefined): void
 
 const stackGetter = () => (stackConfig ? (k: string) => stackConfig![k] : undefined);
 
-// What the settings depend on besides stack config: calicoctl's variables, the kubeconfig's and the
-// home directory (for ~/.kube/config and an in-cluster service account).
-const SETTINGS_ENV = /^(CALICO|DATASTORE_TYPE$|ETCD_|KUBECONFIG$|K8S|KUBERNETES_SERVICE_|HOME$)/;
+// What the settings depend on besides stack config: the datastore variables and the home directory
+// (for ~/.kube/config).
+const settingsEnv = (k: string) => k === "HOME" || DATASTORE_ENV.test(k);
 let resolved: { key: string; d: Datastore } | undefined;
 
 /**
@@ -30,7 +30,7 @@ let resolved: { key: string; d: Datastore } | undefined;
  */
 function datastore(): Datastore {
   const env = Object.entries(process.env)
-    .filter(([k]) => SETTINGS_ENV.test(k))
+    .filter(([k]) => settingsEnv(k))
     .sort(([a], [b]) => (a < b ? -1 : 1));
   const key = JSON.stringify([stackConfig ?? null, env]);
   if (resolved?.key !== key) resolved = { key, d: resolveDatastore({ stack: stackGetter() }) };
@@ -66,7 +66,7 @@ async function clusterVersion(b: Backend): Promise<{ version: CalicoVersion; sou
   if (configured) return configured;
   let pending = detectedVersions.get(b.where);
   if (!pending) {
-    pending = withClient("read ClusterInformation", (c) => c.clusterCalicoVersion()).then((t) => (t === undefined ? undefined : parseCalicoVersion(t)));
+    pending = withClient("read ClusterInformation", (c) => c.clusterCalicoVersion(), b).then((t) => (t === undefined ? undefined : parseCalicoVersion(t)));
     detectedVersions.set(b.where, pending);
     pending.catch(() => detectedVersions.delete(b.where));
   }
@@ -75,10 +75,10 @@ async function clusterVersion(b: Backend): Promise<{ version: CalicoVersion; sou
 }
 
 /** Refuses, before anything is written, fields that the cluster's calico-node predates. */
-export async function refuseFieldsTooNew(inputs: PeerInputs): Promise<void> {
+export async function refuseFieldsTooNew(inputs: PeerInputs, b: Backend = backend()): Promise<void> {
   const spec = pickSpec(inputs as unknown as Record<string, unknown>);
   if (!usesVersionedFields(spec)) return;
-  const v = await clusterVersion(backend());
+  const v = await clusterVersion(b);
   const bad = v ? fieldsTooNew(spec, v.version, v.source) : [];
   if (bad.length) {
     const problems = bad.map((e) => e.message);
@@ -87,8 +87,7 @@ export async function refuseFieldsTooNew(inputs: PeerInputs): Promise<void> {
 }
 
 /** Run one datastore step, turning transport failures into errors that name the endpoints. */
-export async function withClient<T>(op: string, fn: (b: Backend) => Promise<T>): Promise<T> {
-  const b = backend();
+export async function withClient<T>(op: string, fn: (b: Backend) => Promise<T>, b: Backend = backend()): Promise<T> {
   try {
     return await fn(b);
   } catch (e) {

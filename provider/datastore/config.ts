@@ -29,6 +29,13 @@ export interface ConnectionSettings {
 }
 
 export const DEFAULT_CALICOCTL_CONFIG = "/etc/calico/calicoctl.cfg";
+
+/**
+ * The environment variables that choose or configure a datastore: calicoctl's (ETCD_*,
+ * DATASTORE_TYPE, CALICO_* such as CALICOCTL_CONFIG), the kubeconfig's, K8S_*, and an in-cluster
+ * service's. `calico-bgppeer -c FILE` and the local demo set them all aside.
+ */
+export const DATASTORE_ENV = /^(CALICO|DATASTORE_TYPE$|ETCD_|KUBECONFIG$|K8S|KUBERNETES_SERVICE_)/;
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
 /** Stack config keys, all in the `calico:` namespace. */
