@@ -3,11 +3,16 @@
 // examples/fabric) with the plain `pulumi` CLI, `pulumi up --yes` by default, then prints the peers
 // as Calico sees them, read back from etcd with `calico-bgppeer get bgppeers -o wide` (calicoctl's layout).
 // `npm run demo -- <pulumi args>` runs another command the same way (`preview --diff`, `refresh`,
-// `destroy --yes`, `stack export`). With no etcd configured it starts a local one (data in
-// .demo/etcd) for the length of the command. State, stack config and etcd data live in .demo/.
+// `destroy --yes`, `stack export`). It starts a local etcd (data in .demo/etcd) for the length of
+// the command. State, stack config and etcd data live in .demo/.
 // `npm run demo -- --datastore kubernetes [<pulumi args>]` runs the same program against Calico's
-// Kubernetes API datastore instead: a local kube-apiserver with Calico's CRDs (data in .demo/kube),
-// or the cluster KUBECONFIG names when DATASTORE_TYPE=kubernetes is set; its stack is demo-kubernetes.
+// Kubernetes API datastore instead: a local kube-apiserver with Calico's CRDs (data in .demo/kube);
+// its stack is demo-kubernetes.
+//
+// The demo is local unless asked: it clears every variable that would choose a datastore (calicoctl's
+// ETCD_*, DATASTORE_TYPE, CALICO_*, KUBECONFIG, K8S_*, in-cluster KUBERNETES_SERVICE_*), so a shell
+// set up for calicoctl against a real cluster cannot send the demo's peers there. `--use-env` uses
+// the datastore those variables name instead, and prints it before anything runs.
 "use strict";
 const { spawnSync } = require("node:child_process");
 const fs = require("node:fs");
@@ -32,6 +37,8 @@ function printPeers(env, kdd) {
 
 async function main() {
   const args = process.argv.slice(2);
+  const useEnv = args.includes("--use-env");
+  if (useEnv) args.splice(args.indexOf("--use-env"), 1);
   let datastore = "etcdv3";
   const at = args.findIndex((a) => a === "--datastore" || a.startsWith("--datastore="));
   if (at >= 0) {
@@ -59,18 +66,37 @@ async function main() {
     PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "demo",
     PULUMI_SKIP_UPDATE_CHECK: "true",
   };
-  // A real cluster: set ETCD_ENDPOINTS (and ETCD_* credentials) or CALICOCTL_CONFIG first; for
-  // the Kubernetes datastore, DATASTORE_TYPE=kubernetes and KUBECONFIG.
-  const configured = kdd ? env.DATASTORE_TYPE === "kubernetes" : env.ETCD_ENDPOINTS || env.CALICOCTL_CONFIG;
+  // The built library (above) says which variables choose a datastore.
+  const { DATASTORE_ENV, resolveDatastore } = require("../dist/provider/datastore/config");
   let local;
-  if (kdd && !configured) {
+  if (useEnv) {
+    // Where the environment points, said before anything is written there.
+    const { backendFor, closeBackends } = require("../dist/provider/datastore/select");
+    const d = resolveDatastore({ env });
+    if (kdd !== (d.type === "kubernetes")) {
+      throw new Error(
+        `--datastore ${datastore} with --use-env, but the environment names the ${d.type} datastore (DATASTORE_TYPE, ETCD_ENDPOINTS, CALICOCTL_CONFIG)`,
+      );
+    }
+    console.log(`--use-env: the demo writes to ${backendFor(d).where}`);
+    closeBackends();
+  } else {
+    const cleared = Object.keys(env).filter((k) => DATASTORE_ENV.test(k));
+    for (const k of cleared) delete env[k];
+    if (cleared.length) console.log(`local demo: ignoring ${cleared.sort().join(", ")} (npm run demo -- --use-env uses them)`);
+    const config = path.join(DEMO, `Pulumi.${stackName}.yaml`);
+    if (fs.existsSync(config) && /^\s+calico:/m.test(fs.readFileSync(config, "utf8"))) {
+      throw new Error(`${path.relative(ROOT, config)} sets calico:* keys, which would win over the local datastore: remove them (pulumi config rm)`);
+    }
+  }
+  if (kdd && !useEnv) {
     const { startKube } = require("./kube");
     fs.mkdirSync(path.join(DEMO, "kube"), { recursive: true });
     local = await startKube({ dir: path.join(DEMO, "kube") });
     Object.assign(env, { DATASTORE_TYPE: "kubernetes", KUBECONFIG: local.kubeconfig });
     for (const k of ["ETCD_ENDPOINTS", "CALICOCTL_CONFIG"]) delete env[k];
     console.log(`started a local Kubernetes API server ${local.version} at ${local.server}, with Calico's CRDs (data in .demo/kube)`);
-  } else if (!configured) {
+  } else if (!useEnv) {
     const { spawnEtcd } = require("./etcd");
     local = await spawnEtcd({ name: "demo", dataDir: path.join(DEMO, "etcd") });
     env.ETCD_ENDPOINTS = local.endpoint;

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { BgpPeer, RackPeers } from "../../provider";
+import { BgpPeer, RackPeers } from "pulumi-calico-bgppeer";
 
 /** A rack: its hosts (Calico node names) and its two top-of-rack switches. */
 interface Rack {

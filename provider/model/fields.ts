@@ -63,7 +63,7 @@ export const FIELDS = {
    * calicoctl stores it (in seed terms, as Go prints the IP); two spellings of one address never diff.
    */
   peerIP: { kind: "peerAddress", maxLength: 64, since: "v3.0.0" },
-  /** The remote AS: a number, a decimal string or dotted "hi.lo"; 1 to 4294967295. Required with peerIP; not with peerSelector. */
+  /** The remote AS: a number, a decimal string or dotted "hi.lo"; 1 to 4294967295 (0 is Calico's unset, as leaving it out). Required with peerIP; not with peerSelector. */
   asNumber: { kind: "asn", zeroIsUnset: true, since: "v3.0.0" },
   /** The local AS for this peering, overriding the node's; 1 to 4294967295, as asNumber. */
   localASNumber: { kind: "asn", pointer: true, since: "v3.31.0" },

@@ -13,6 +13,15 @@ type In<T> = pulumi.Input<T>;
 /** A value as Pulumi takes it: an Input, and so is every element and member inside. */
 type InputOf<T> = [T] extends [(infer E)[]] ? In<In<E>[]> : [T] extends [object] ? In<{ [K in keyof T]: InputOf<T[K]> }> : In<T>;
 
+/**
+ * A key of a Kubernetes Secret in calico-node's namespace that holds the BGP password (`name`, `key`,
+ * and `optional`); only the reference is stored, never the password.
+ *
+ * @example
+ * ```ts
+ * new BgpPeer("rr", { peerIP: "10.0.0.10", asNumber: 64512, password: { secretKeyRef: { name: "bgp-secrets", key: "rr" } } });
+ * ```
+ */
 export type SecretKeyRefArgs = { [K in keyof SecretKeyRef]: In<SecretKeyRef[K]> };
 
 /** The BGPPeerSpec inputs, one per field of the field table (provider/model/fields.ts), with its documentation. */
@@ -54,7 +63,21 @@ const keyOutputs = new WeakMap<BgpPeer, pulumi.Output<string>>();
 const TYPE = "pulumi-nodejs:dynamic/calico:BgpPeer";
 
 /**
- * A Calico BGPPeer in the etcd v3 datastore: a dynamic resource.
+ * A Calico BGPPeer in Calico's etcd v3 datastore or the Kubernetes API datastore (as the connection
+ * settings say): a dynamic resource.
+ *
+ * @example A ToR peer of one node, and a route reflector every node peers with:
+ * ```ts
+ * import { BgpPeer } from "pulumi-calico-bgppeer";
+ *
+ * new BgpPeer("rack1-host1-tor", { node: "rack1-host1", peerIP: "10.0.1.1", asNumber: 65001 });
+ * new BgpPeer("rr", { peerIP: "2001:db8::10", asNumber: "1.10", password: { secretKeyRef: { name: "bgp", key: "rr" } } });
+ * ```
+ *
+ * @example A peer calicoctl made, taken over without a write (declared as it is, with `adopt`):
+ * ```ts
+ * new BgpPeer("edge", { name: "edge", node: "edge-1", peerIP: "198.51.100.1", asNumber: 64520, adopt: true });
+ * ```
  *
  * It extends CustomResource directly and does what pulumi.dynamic.Resource's constructor does
  * (set `__provider`, use the dynamic type token), because the SDK records as a resource's source
@@ -81,7 +104,7 @@ export class BgpPeer extends pulumi.CustomResource {
   declare readonly uid: pulumi.Output<string>;
   /** metadata.creationTimestamp (RFC 3339, UTC): set at create, kept when adopted. */
   declare readonly creationTimestamp: pulumi.Output<string>;
-  /** etcd's mod revision of the key, as Calico reports resourceVersion. */
+  /** etcd's mod revision of the key (on Kubernetes, the object's resourceVersion), as Calico reports resourceVersion. */
   declare readonly resourceVersion: pulumi.Output<string>;
   /** "node" or "global"; absent for a nodeSelector peer. */
   declare readonly scope: pulumi.Output<"node" | "global" | undefined>;
@@ -119,7 +142,8 @@ export class BgpPeer extends pulumi.CustomResource {
   }
 
   /**
-   * The etcd key: /calico/resources/v3/projectcalico.org/bgppeers/<name>. Derived in the program,
+   * The etcd key: /calico/resources/v3/projectcalico.org/bgppeers/<name> (on the Kubernetes datastore, the
+   * peer's CR has this name instead of a key). Derived in the program,
    * not stored (the engine rewrites every output in state at each checkpoint), and only when read.
    */
   get key(): pulumi.Output<string> {
@@ -169,7 +193,7 @@ export function importRefusal(name: string, id: pulumi.Input<string>): string {
   return (
     `BgpPeer "${name}": the \`import\` resource option cannot work for BgpPeer, a Pulumi dynamic resource (pulumi/pulumi#16175), ` +
     `and neither can \`pulumi import\`. To bring the existing peer ${shown} under management, remove \`import\`, declare the peer ` +
-    `as it is in etcd (\`calicoctl get bgppeer <name> -o yaml\`) with \`name\` set to its Calico name, and set \`adopt: true\`: ` +
+    `as it is in the datastore (\`calicoctl get bgppeer <name> -o yaml\`, or \`calico-bgppeer import <name>\`) with \`name\` set to its Calico name, and set \`adopt: true\`: ` +
     `the next \`pulumi up\` takes it over, keeps its uid and creationTimestamp, and writes only if the spec differs.`
   );
 }

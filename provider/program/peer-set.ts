@@ -32,9 +32,19 @@ const TYPE = "pulumi-nodejs:dynamic/calico:BgpPeerSet";
 /**
  * Many Calico BGPPeers as one Pulumi resource. For a large fabric: the engine saves its whole
  * checkpoint after every resource, so a per-rack set instead of a resource per peer is what makes
- * a fabric of thousands of peers take seconds. Reads are one etcd request per 128 peers; writes go in
+ * a fabric of thousands of peers take seconds. On etcd, reads are one request per 128 peers; writes go in
  * transactions of up to 128 peers, each peer guarded as a BgpPeer is. `pulumi preview --diff`
  * shows each peer's fields: `peers["rack1-host3.10-0-0-1"].asNumber`.
+ *
+ * @example Node peers with one spec, as `calico-bgppeer import` declares a group:
+ * ```ts
+ * import { BgpPeerSet } from "pulumi-calico-bgppeer";
+ *
+ * new BgpPeerSet("edge", {
+ *   peers: ["edge-1", "edge-2", "edge-3"].map((node) => ({ name: `${node}-transit`, node, peerIP: "198.51.100.1", asNumber: 64520 })),
+ *   adopt: true,
+ * });
+ * ```
  */
 export class BgpPeerSet extends pulumi.CustomResource {
   /** The peers by Calico name, normalized as stored (only the labels and annotations the set manages). */
@@ -62,7 +72,9 @@ export class BgpPeerSet extends pulumi.CustomResource {
 
 /** A top-of-rack switch the rack's hosts peer with. */
 export interface TorArgs {
+  /** Its address, each host's peerIP ("<IPv4>" or "<IPv6>"): the peers' names end in it, as calico-upgrade names them. */
   ip: In<string>;
+  /** Its AS: a number, a decimal string or dotted "hi.lo". */
   asNumber: In<number | string>;
 }
 
@@ -83,6 +95,17 @@ export interface RackPeersArgs {
  * One rack's node-scoped peers: every host with every ToR, a BgpPeerSet. Each peer has the name
  * calico-upgrade gives a node peer (`<host>.<peerIP with dashes>`), as a BgpPeer in seed terms
  * (`scope: "node"`) does, so peers move between the two without a write.
+ *
+ * @example
+ * ```ts
+ * import { RackPeers } from "pulumi-calico-bgppeer";
+ *
+ * new RackPeers("rack1", {
+ *   hosts: ["rack1-host1", "rack1-host2", "rack1-host3"],
+ *   tors: [{ ip: "10.0.1.1", asNumber: 65001 }, { ip: "10.0.1.2", asNumber: 65001 }],
+ *   peer: { labels: { rack: "rack1" }, keepOriginalNextHop: true },
+ * });
+ * ```
  */
 export class RackPeers extends BgpPeerSet {
   constructor(name: string, args: RackPeersArgs, opts?: pulumi.CustomResourceOptions) {
