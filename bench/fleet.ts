@@ -7,7 +7,7 @@
  * the native provider), floor (a dynamic resource with the same inputs whose provider does
  * nothing), racks (the rack fabric of rackFabric, one RackPeers per rack) or native-racks (the same
  * racks as the native provider's BgpPeerSets). BENCH_CHANGE=1 changes one field of the racks program: rack 1's first ToR's
- * AS number. Everything Pulumi is loaded from <projectDir>, a user
+ * AS number. empty declares nothing: the floor of an up. Everything Pulumi is loaded from <projectDir>, a user
  * project with the packed package installed, so the program sees one copy of the SDK and the
  * provider is serialized as it is for users. Prints one JSON line: the step's time and results.
  */
@@ -76,6 +76,8 @@ async function main() {
   const noop = req("bench-noop-provider");
   const size = Number(sizeText);
   const program = async () => {
+    // The engine's floor: an up of a program that declares nothing, with the same CLI and SDK.
+    if (variant === "empty") return {};
     if (variant === "native-racks") {
       // The same racks as sets of the native provider: one calico:index:BgpPeerSet per rack.
       for (const rack of rackFabric(size)) {

@@ -6,7 +6,7 @@ import * as path from "node:path";
 const ROOT = path.resolve(__dirname, "../..");
 
 /** A user project with the packed package installed, plus a do-nothing provider package for the floor. */
-export function makeProject(): { proj: string; cleanup(): void } {
+export function makeProject(extra: string[] = []): { proj: string; cleanup(): void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bgppeer-bench-"));
   const tarball = execFileSync("npm", ["pack", "--silent", "--pack-destination", dir], { cwd: ROOT, encoding: "utf8" }).trim();
   const proj = path.join(dir, "proj");
@@ -17,7 +17,10 @@ export function makeProject(): { proj: string; cleanup(): void } {
     path.join(proj, "package.json"),
     JSON.stringify({ name: "fleet", version: "1.0.0", private: true, dependencies: { "@pulumi/pulumi": sdk } }),
   );
-  execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", path.join(dir, tarball)], { cwd: proj, stdio: "inherit" });
+  execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", path.join(dir, tarball), ...extra], {
+    cwd: proj,
+    stdio: "inherit",
+  });
   // The floor: an otherwise identical dynamic resource whose provider does no work. Installed as a
   // package, so Pulumi serializes it as a require just like ours.
   const noop = path.join(proj, "node_modules/bench-noop-provider");

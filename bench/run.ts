@@ -2,7 +2,7 @@
  * `npm run bench`: how close BgpPeer is to the physical limits, measured side by side in one run
  * against a real etcd on loopback and the real Pulumi CLI. Prints Markdown tables; BENCHMARKS.md
  * records a run. Options: --sizes 100,1000,3000 (fleet sizes), --iterations 300 (latency samples),
- * --only rpc,latency,fleet,racks,cli,check,kdd,convert,native (sections), --kdd-sizes 100,1000 (section 10's fleet sizes), --engine-profiles DIR (Go CPU profiles of the engine for each
+ * --only rpc,latency,fleet,racks,cli,check,kdd,convert,native,import (sections), --kdd-sizes 100,1000 (section 10's fleet sizes), --engine-profiles DIR (Go CPU profiles of the engine for each
  * fleet step; read them with `go tool pprof -top <pulumi binary> <file>`).
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
@@ -20,8 +20,10 @@ import { peerKey } from "../provider/model/codec";
 import { checkInputs } from "../provider/model/spec";
 import { type Calicoctl, calicoctlFor, calicoctlForKube } from "../test/harness/calicoctl";
 import { startEtcd, type TestEtcd } from "../test/harness/etcd";
+import { irregularFabric } from "../test/harness/fabric";
 import { CRD, startKube, type TestKube } from "../test/harness/kube";
 import { processes } from "../test/harness/procs";
+import { PULUMI_TEMPLATE_TSCONFIG } from "../test/harness/project";
 import { rackFabric, type StepResult } from "./fleet";
 import { makeProject } from "./project";
 import { markdownTable } from "./table";
@@ -390,16 +392,31 @@ async function racks(etcd: TestEtcd, sizes: number[], pulumiRoot: string): Promi
   const env = { ...process.env, ETCD_ENDPOINTS: etcd.endpoint, BENCH_PULUMI_ROOT: pulumiRoot, PULUMI_CONFIG_PASSPHRASE: "bench" };
   const rev = async () => BigInt((await etcd.admin.get("/nothing").exec()).header.revision);
   const rows = [["peers", "racks", "step", "RackPeers s", "ms/peer", "etcd RPCs", "RPCs/peer", "revision delta", "per-peer BgpPeer s", "floor s"]];
-  const ctlRows = [["peers", "step", "calicoctl s", "etcd RPCs", "RPCs/peer", "RackPeers s (same step)", "ratio"]];
+  const ctlRows = [
+    ["peers", "step", "calicoctl s", "etcd RPCs", "RPCs/peer", "RackPeers s (same step)", "ratio", "RackPeers s above the floor", "ratio above the floor"],
+  ];
+  const cpuRows = [["peers", "step", "engine CPU s", "program CPU s", "provider CPU s"]];
+  const stateRows = [["peers", "state bytes per peer", "of which the serialized provider"]];
+  const checkpointRows = [["peers", "checkpoints saved by the up", "MB written", "bytes written per peer"]];
+  const floor: Record<string, number> = {};
   try {
     for (const size of sizes) {
       const fabric = rackFabric(size);
       const work = fs.mkdtempSync(path.join(os.tmpdir(), "bgppeer-racks-"));
       const ours: Record<string, number> = {};
+      // The floor, in the same run: an up and a preview of a program that declares nothing.
+      const emptyWork = fs.mkdtempSync(path.join(os.tmpdir(), "bgppeer-empty-"));
+      for (const op of ["up", "preview"]) {
+        const r = await step(op, "empty", size, proj, emptyWork, env);
+        floor[`${size} ${op}`] = r.ms;
+        rows.push([String(size), "0", `${op} of an empty program (the floor)`, fmt(r.ms / 1000), "-", "-", "-", "0", "-", "-"]);
+      }
+      fs.rmSync(emptyWork, { recursive: true, force: true });
       for (const op of ["up", "preview", "change", "refresh", "destroy"]) {
         const [r0, c0] = [await rev(), await etcd.rpcCounts()];
         const stepEnv = op === "change" ? { ...env, BENCH_CHANGE: "1" } : env;
-        const r = await step(op === "change" ? "up" : op, "racks", size, proj, work, stepEnv);
+        const { result: r, stats } = await withProcessStats(() => step(op === "change" ? "up" : op, "racks", size, proj, work, stepEnv));
+        cpuRows.push([String(size), op, ...(["engine", "program", "provider"] as Role[]).map((role) => fmt(stats.cpu[role], 2))]);
         const d = delta(c0, await etcd.rpcCounts());
         const revDelta = (await rev()) - r0;
         const want: Record<string, Record<string, number>> = {
@@ -410,6 +427,10 @@ async function racks(etcd: TestEtcd, sizes: number[], pulumiRoot: string): Promi
         const sorted = (o: object | undefined) => JSON.stringify(Object.entries(o ?? {}).sort());
         if (want[op] && sorted(r.changes) !== sorted(want[op])) throw new Error(`racks ${op} of ${size}: ${JSON.stringify(r.changes)}`);
         ours[op] = r.ms;
+        if (op === "up") {
+          const st = (await step("export", "racks", size, proj, work, env)).state!;
+          stateRows.push([String(size), fmt((st.bytesPerResource * st.resources) / size, 0), fmt((st.providerBytesPerResource * st.resources) / size, 1)]);
+        }
         const perPeer = fleetTimes.get(size)?.[op === "change" ? "" : op];
         rows.push([
           String(size),
@@ -425,6 +446,41 @@ async function racks(etcd: TestEtcd, sizes: number[], pulumiRoot: string): Promi
         ]);
       }
       fs.rmSync(work, { recursive: true, force: true });
+      // The engine's checkpoints, measured: the same up with PULUMI_SKIP_CHECKPOINTS=true (state
+      // written once, at the end, instead of around every step).
+      const nockpt = fs.mkdtempSync(path.join(os.tmpdir(), "bgppeer-racks-nockpt-"));
+      const skipEnv = { ...env, PULUMI_SKIP_CHECKPOINTS: "true" };
+      const { result: skipped, stats: skippedStats } = await withProcessStats(() => step("up", "racks", size, proj, nockpt, skipEnv));
+      rows.push([
+        String(size),
+        String(fabric.length),
+        "up, PULUMI_SKIP_CHECKPOINTS=true",
+        fmt(skipped.ms / 1000),
+        fmt(skipped.ms / size),
+        "-",
+        "-",
+        "-",
+        "-",
+        "-",
+      ]);
+      cpuRows.push([
+        String(size),
+        "up, PULUMI_SKIP_CHECKPOINTS",
+        ...(["engine", "program", "provider"] as Role[]).map((role) => fmt(skippedStats.cpu[role], 2)),
+      ]);
+      await step("destroy", "racks", size, proj, nockpt, skipEnv);
+      fs.rmSync(nockpt, { recursive: true, force: true });
+      // What the checkpoints write: PULUMI_RETAIN_CHECKPOINTS keeps each one as a file of its own.
+      const retained = fs.mkdtempSync(path.join(os.tmpdir(), "bgppeer-racks-retain-"));
+      const retainEnv = { ...env, PULUMI_RETAIN_CHECKPOINTS: "true" };
+      await step("up", "racks", size, proj, retained, retainEnv);
+      const stacks = path.join(retained, ".pulumi", "stacks", "fleet");
+      const saved = fs.readdirSync(stacks).filter((f) => /^racks\.json\.\d+$/.test(f));
+      if (saved.length === 0) throw new Error(`no retained checkpoints in ${stacks}: ${fs.readdirSync(stacks).join(", ")}`);
+      const savedBytes = saved.reduce((n, f) => n + fs.statSync(path.join(stacks, f)).size, 0);
+      checkpointRows.push([String(size), String(saved.length), fmt(savedBytes / 2 ** 20, 1), fmt(savedBytes / size, 0)]);
+      await step("destroy", "racks", size, proj, retained, env);
+      fs.rmSync(retained, { recursive: true, force: true });
 
       // What a user would otherwise run: calicoctl apply of the same peers, one file.
       const file = path.join(os.tmpdir(), `bgppeer-racks-${size}.yaml`);
@@ -440,7 +496,19 @@ async function racks(etcd: TestEtcd, sizes: number[], pulumiRoot: string): Promi
         ctl.ok([...args]);
         const ms = Number(process.hrtime.bigint() - t0) / 1e6;
         const d = delta(c0, await etcd.rpcCounts());
-        ctlRows.push([String(size), label, fmt(ms / 1000), String(d.total), fmt(d.total / size, 2), fmt(ours[compare] / 1000), `${fmt(ours[compare] / ms)}x`]);
+        const floorMs = floor[`${size} ${compare === "destroy" ? "up" : compare}`];
+        const above = ours[compare] - floorMs;
+        ctlRows.push([
+          String(size),
+          label,
+          fmt(ms / 1000),
+          String(d.total),
+          fmt(d.total / size, 2),
+          fmt(ours[compare] / 1000),
+          `${fmt(ours[compare] / ms)}x`,
+          fmt(above / 1000),
+          `${fmt(above / ms)}x`,
+        ]);
       }
       ctl.cleanup();
       fs.rmSync(file, { force: true });
@@ -449,7 +517,91 @@ async function racks(etcd: TestEtcd, sizes: number[], pulumiRoot: string): Promi
   } finally {
     cleanup();
   }
-  return `${markdownTable(rows)}\n\nThe per-peer BgpPeer and floor columns are section 3's rows of the same size from this run (a fabric of the same size, one resource per peer).\n\ncalicoctl on the same peers, one multi-document file (RackPeers' ratio: its time over calicoctl's):\n\n${markdownTable(ctlRows)}`;
+  return `${markdownTable(rows)}\n\nThe per-peer BgpPeer and floor columns are section 3's rows of the same size from this run (a fabric of the same size, one resource per peer). CPU time of each process, summed over the step (from /proc; 2 cores are shared by all three):\n\n${markdownTable(cpuRows)}\n\nState after the up (\`pulumi stack export\`, the sets' whole entries over the peers), and what the engine's checkpoints write during the up (\`PULUMI_RETAIN_CHECKPOINTS=true\`, which keeps each):\n\n${markdownTable(stateRows)}\n\n${markdownTable(checkpointRows)}\n\ncalicoctl on the same peers, one multi-document file (RackPeers' ratio: its time over calicoctl's; above the floor: RackPeers' time less the same step of the empty program, the destroy's floor the empty up):\n\n${markdownTable(ctlRows)}`;
+}
+
+/**
+ * 13. The import round trip, as a user makes it: an irregular fabric that calicoctl wrote
+ * (test/harness/fabric.ts), `calico-bgppeer import` (grouped, and --per-peer), then the plain CLI's
+ * first `pulumi up --yes` of the generated module in a TypeScript project, and a preview. Both forms
+ * of the same fabric side by side; each stack is let go of with `stack rm --force`, which leaves
+ * the peers in etcd for the next.
+ */
+async function importRoundTrip(etcd: TestEtcd, sizes: number[]): Promise<string> {
+  const { proj, cleanup } = makeProject(["typescript@5.9.3", "@types/node@20.19.25"]);
+  const rev = async () => BigInt((await etcd.admin.get("/nothing").exec()).header.revision);
+  const rows = [["peers", "form", "resources", "module lines", "import s", "first up s", "revision delta", "no-op preview s"]];
+  const state = fs.mkdtempSync(path.join(os.tmpdir(), "bgppeer-import-state-"));
+  const env = {
+    ...process.env,
+    PULUMI_BACKEND_URL: `file://${state}`,
+    PULUMI_CONFIG_PASSPHRASE: "bench",
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    CI: "true",
+  };
+  const timed = (cmd: string, args: string[]) => {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(cmd, args, { cwd: proj, env, encoding: "utf8", maxBuffer: 1 << 28 });
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+    return Number(process.hrtime.bigint() - t0) / 1e9;
+  };
+  fs.writeFileSync(path.join(proj, "Pulumi.yaml"), "name: imported\nruntime: nodejs\n");
+  fs.writeFileSync(
+    path.join(proj, "tsconfig.json"),
+    // The tsconfig of Pulumi's TypeScript template, as a user's project has it.
+    JSON.stringify({ ...PULUMI_TEMPLATE_TSCONFIG, files: ["index.ts"] }),
+  );
+  try {
+    for (const size of sizes) {
+      await etcd.admin.delete().prefix("/calico/resources/v3/projectcalico.org/").exec();
+      const fabric = irregularFabric(size);
+      const file = path.join(os.tmpdir(), `bgppeer-import-${size}.yaml`);
+      fs.writeFileSync(file, fabric.docs.map((d) => `---\n${stringify(d)}`).join(""));
+      const ctl = calicoctlFor(etcd.endpoint, 3_600_000);
+      ctl.ok(["apply", "-f", file]);
+      ctl.cleanup();
+      fs.rmSync(file, { force: true });
+      for (const form of ["grouped", "per-peer"]) {
+        const importS = timed(process.execPath, [
+          path.join(ROOT, "dist/provider/cli/main.js"),
+          "import",
+          ...(form === "per-peer" ? ["--per-peer"] : []),
+          "--out",
+          "index.ts",
+          "--force",
+        ]);
+        const text = fs.readFileSync(path.join(proj, "index.ts"), "utf8");
+        // The grouped form's first up three times (its median is what a user waits for); the per-peer one once.
+        const ups: number[] = [];
+        const previews: number[] = [];
+        const deltas: bigint[] = [];
+        for (let run = 1; run <= (form === "grouped" ? 3 : 1); run++) {
+          const stack = `${form}-${size}-${run}`;
+          timed("pulumi", ["stack", "init", stack]);
+          timed("pulumi", ["config", "set", "calico:etcdEndpoints", etcd.endpoint]);
+          const r0 = await rev();
+          ups.push(timed("pulumi", ["up", "--yes"]));
+          deltas.push((await rev()) - r0);
+          previews.push(timed("pulumi", ["preview", "--expect-no-changes"]));
+          timed("pulumi", ["stack", "rm", stack, "--force", "--yes"]);
+        }
+        const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+        const runs = (xs: number[]) => (xs.length > 1 ? `${fmt(median(xs))} (${xs.map((x) => fmt(x)).join(", ")})` : fmt(xs[0]));
+        const resources = (text.match(/= new (RackPeers|BgpPeerSet|BgpPeer)\(/g) ?? []).length;
+        const declared =
+          form === "per-peer"
+            ? `${fabric.peers} BgpPeers`
+            : `${resources} (${fabric.expect.racks} RackPeers, ${fabric.expect.sets} sets, ${fabric.expect.singles} BgpPeers)`;
+        rows.push([String(fabric.peers), form, declared, String(text.split("\n").length), fmt(importS), runs(ups), deltas.join(", "), runs(previews)]);
+        console.error(`import ${form} ${size}: done`);
+      }
+    }
+  } finally {
+    cleanup();
+    fs.rmSync(state, { recursive: true, force: true });
+  }
+  return `${markdownTable(rows)}\n\nThe grouped form's first up and preview: the median of three stacks (each run listed). Each \`pulumi up --yes\` (preview included) runs in a TypeScript project with the packed package, typescript 5.9 and the CLI on PATH; the revision delta is etcd's (0: the up wrote nothing).`;
 }
 
 /**
@@ -861,7 +1013,7 @@ async function main() {
     options: {
       sizes: { type: "string", default: "100,1000,3000" },
       iterations: { type: "string", default: "300" },
-      only: { type: "string", default: "rpc,latency,fleet,racks,cli,check,kdd,convert,native" },
+      only: { type: "string", default: "rpc,latency,fleet,racks,cli,check,kdd,convert,native,import" },
       "engine-profiles": { type: "string" },
       // calicoctl in KDD mode is rate-limited to 5 requests a second after a burst of 100: at 3,000
       // peers its three steps alone take about an hour.
@@ -899,6 +1051,13 @@ async function main() {
     if (only.has("convert")) console.log(`## 11. calico-bgppeer convert and validate of 20,000 documents\n\n${convertCost(20_000, 3)}\n`);
     if (only.has("racks"))
       console.log(`## 8. The same fabrics per rack (RackPeers, checkpoints on), and calicoctl apply\n\n${await racks(etcd, sizes, path.dirname(pulumiBin))}\n`);
+    if (only.has("import"))
+      console.log(
+        `## 13. Import round trip: calicoctl's fabric, \`calico-bgppeer import\`, the first up (grouped and --per-peer)\n\n${await importRoundTrip(
+          etcd,
+          sizes.filter((n) => n >= 1000),
+        )}\n`,
+      );
     if (only.has("native")) {
       const [perPeer, perRack] = [sizes.find((n) => n >= 1000) ?? sizes[sizes.length - 1], sizes[sizes.length - 1]];
       console.log(
