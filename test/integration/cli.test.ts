@@ -254,16 +254,14 @@ describe("import --from-etcdv2", () => {
 
 describe("the command's habits", () => {
   it("-c FILE wins over the environment's datastore variables, as calicoctl's does; a missing file is an error", async () => {
-    await etcd.admin
-      .put(peerKey("from-the-file"))
-      .value(
-        JSON.stringify({
-          kind: "BGPPeer",
-          apiVersion: "projectcalico.org/v3",
-          metadata: { name: "from-the-file" },
-          spec: { peerIP: "10.0.0.7", asNumber: 64512 },
-        }),
-      );
+    await etcd.admin.put(peerKey("from-the-file")).value(
+      JSON.stringify({
+        kind: "BGPPeer",
+        apiVersion: "projectcalico.org/v3",
+        metadata: { name: "from-the-file" },
+        spec: { peerIP: "10.0.0.7", asNumber: 64512 },
+      }),
+    );
     const cfg = path.join(dir, "calicoctl.cfg");
     fs.writeFileSync(
       cfg,
