@@ -1,5 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { BgpPeer, RackPeers } from "pulumi-calico-bgppeer";
+// The demo runs this file from the repository through ts-node, where the package's own name does
+// not resolve for the type checker (TS2209: the exports map's "." needs a rootDir it cannot
+// infer); a user's program imports "pulumi-calico-bgppeer".
+import { BgpPeer, RackPeers } from "../../provider";
 
 /** A rack: its hosts (Calico node names) and its two top-of-rack switches. */
 interface Rack {
