@@ -310,6 +310,11 @@ function profilingRoot(pulumiRoot: string, dir: string): string {
   return root;
 }
 
+/** A calicoctl step beside RackPeers' same step: size, step, calicoctl s, requests, per peer, RackPeers s, ratio. */
+function calicoctlRow(size: number, label: string, ctlMs: number, requests: number, oursMs: number): string[] {
+  return [String(size), label, fmt(ctlMs / 1000), String(requests), fmt(requests / size, 2), fmt(oursMs / 1000), `${fmt(oursMs / ctlMs)}x`];
+}
+
 /** Section 3's times by size, step and variant, for section 8 to compare with. */
 const fleetTimes = new Map<number, Record<string, { ours: number; floor: number }>>();
 
@@ -498,17 +503,7 @@ async function racks(etcd: TestEtcd, sizes: number[], pulumiRoot: string): Promi
         const d = delta(c0, await etcd.rpcCounts());
         const floorMs = floor[`${size} ${compare === "destroy" ? "up" : compare}`];
         const above = ours[compare] - floorMs;
-        ctlRows.push([
-          String(size),
-          label,
-          fmt(ms / 1000),
-          String(d.total),
-          fmt(d.total / size, 2),
-          fmt(ours[compare] / 1000),
-          `${fmt(ours[compare] / ms)}x`,
-          fmt(above / 1000),
-          `${fmt(above / ms)}x`,
-        ]);
+        ctlRows.push([...calicoctlRow(size, label, ms, d.total, ours[compare]), fmt(above / 1000), `${fmt(above / ms)}x`]);
       }
       ctl.cleanup();
       fs.rmSync(file, { force: true });
@@ -924,15 +919,7 @@ async function kdd(sizes: number[], iterations: number, pulumiRoot: string): Pro
           kctl.ok([...args]);
           const ms = Number(process.hrtime.bigint() - t0) / 1e6;
           const d = delta(s0, await calicoRequests(kube));
-          ctlRows.push([
-            String(size),
-            label,
-            fmt(ms / 1000),
-            String(d.total),
-            fmt(d.total / size, 2),
-            fmt(ours[compare] / 1000),
-            `${fmt(ours[compare] / ms)}x`,
-          ]);
+          ctlRows.push(calicoctlRow(size, label, ms, d.total, ours[compare]));
         }
         kctl.cleanup();
         fs.rmSync(file, { force: true });

@@ -60,15 +60,16 @@ async function main() {
   const tools = require("./tools");
   const pulumiBin = tools.ensurePulumi();
 
+  // The built library (above) says which variables choose a datastore.
+  const { resolveDatastore, withoutDatastoreEnv } = require("../dist/provider/datastore/config");
+  const shell = useEnv ? { env: process.env, cleared: [] } : withoutDatastoreEnv(process.env);
   const env = {
-    ...process.env,
+    ...shell.env,
     PATH: `${pulumiBin}${path.delimiter}${process.env.PATH}`,
     PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "demo",
     PULUMI_SKIP_UPDATE_CHECK: "true",
   };
-  // The built library (above) says which variables choose a datastore.
-  const { DATASTORE_ENV, resolveDatastore } = require("../dist/provider/datastore/config");
-  let local;
+  let server;
   if (useEnv) {
     // Where the environment points, said before anything is written there.
     const { backendFor, closeBackends } = require("../dist/provider/datastore/select");
@@ -81,9 +82,7 @@ async function main() {
     console.log(`--use-env: the demo writes to ${backendFor(d).where}`);
     closeBackends();
   } else {
-    const cleared = Object.keys(env).filter((k) => DATASTORE_ENV.test(k));
-    for (const k of cleared) delete env[k];
-    if (cleared.length) console.log(`local demo: ignoring ${cleared.sort().join(", ")} (npm run demo -- --use-env uses them)`);
+    if (shell.cleared.length) console.log(`local demo: ignoring ${shell.cleared.join(", ")} (npm run demo -- --use-env uses them)`);
     const config = path.join(DEMO, `Pulumi.${stackName}.yaml`);
     if (fs.existsSync(config) && /^\s+calico:/m.test(fs.readFileSync(config, "utf8"))) {
       throw new Error(`${path.relative(ROOT, config)} sets calico:* keys, which would win over the local datastore: remove them (pulumi config rm)`);
@@ -92,15 +91,14 @@ async function main() {
   if (kdd && !useEnv) {
     const { startKube } = require("./kube");
     fs.mkdirSync(path.join(DEMO, "kube"), { recursive: true });
-    local = await startKube({ dir: path.join(DEMO, "kube") });
-    Object.assign(env, { DATASTORE_TYPE: "kubernetes", KUBECONFIG: local.kubeconfig });
-    for (const k of ["ETCD_ENDPOINTS", "CALICOCTL_CONFIG"]) delete env[k];
-    console.log(`started a local Kubernetes API server ${local.version} at ${local.server}, with Calico's CRDs (data in .demo/kube)`);
+    server = await startKube({ dir: path.join(DEMO, "kube") });
+    Object.assign(env, { DATASTORE_TYPE: "kubernetes", KUBECONFIG: server.kubeconfig });
+    console.log(`started a local Kubernetes API server ${server.version} at ${server.server}, with Calico's CRDs (data in .demo/kube)`);
   } else if (!useEnv) {
     const { spawnEtcd } = require("./etcd");
-    local = await spawnEtcd({ name: "demo", dataDir: path.join(DEMO, "etcd") });
-    env.ETCD_ENDPOINTS = local.endpoint;
-    console.log(`started a local etcd at ${local.endpoint} (data in .demo/etcd)`);
+    server = await spawnEtcd({ name: "demo", dataDir: path.join(DEMO, "etcd") });
+    env.ETCD_ENDPOINTS = server.endpoint;
+    console.log(`started a local etcd at ${server.endpoint} (data in .demo/etcd)`);
   }
   let status;
   try {
@@ -110,7 +108,7 @@ async function main() {
     status = run("pulumi", pulumiArgs, { env });
     if (status === 0 && !["stack", "config", "about", "whoami", "version"].includes(pulumiArgs[0])) printPeers(env, kdd);
   } finally {
-    await local?.stop();
+    await server?.stop();
   }
   process.exit(status);
 }

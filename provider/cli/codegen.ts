@@ -62,7 +62,7 @@ function upgradeSuffix(peerIP: unknown): string | undefined {
   return ip ? ipToName(ip) : undefined;
 }
 
-const byName = (a: PeerView, b: PeerView) => naturalCompare(String(a.metadata.name), String(b.metadata.name));
+const inNameOrder = (a: PeerView, b: PeerView) => naturalCompare(String(a.metadata.name), String(b.metadata.name));
 
 /** Node peers with the same spec but for the node. */
 interface Group {
@@ -112,8 +112,10 @@ interface Layout {
  */
 function layout(views: PeerView[], minGroup: number): Layout {
   const byShape = new Map<string, Group>();
+  const byName = new Map<string, PeerView>();
   const singles: PeerView[] = [];
   for (const v of views) {
+    byName.set(String(v.metadata.name), v);
     const { node, ...rest } = argsOf(v);
     if (typeof node !== "string") {
       singles.push(v);
@@ -128,7 +130,7 @@ function layout(views: PeerView[], minGroup: number): Layout {
   const groups: Group[] = [];
   for (const g of byShape.values()) {
     if (g.rows.length < minGroup) {
-      for (const [name] of g.rows) singles.push(views.find((v) => v.metadata.name === name)!);
+      for (const [name] of g.rows) singles.push(byName.get(name)!);
       continue;
     }
     const suffix = upgradeSuffix(g.common.peerIP);
@@ -142,7 +144,7 @@ function layout(views: PeerView[], minGroup: number): Layout {
     r.peers.push([suffix, g.common]);
     racks.set(key, r);
   }
-  singles.sort(byName);
+  singles.sort(inNameOrder);
   return { racks: [...racks.values()], groups, singles };
 }
 
@@ -205,7 +207,7 @@ function single(v: PeerView): string {
 
 export function generateModule(unordered: PeerView[], opts: CodegenOptions): string {
   // In natural order of the name, so that the module is the same whatever order the peers were read in.
-  const views = [...unordered].sort(byName);
+  const views = [...unordered].sort(inNameOrder);
   const shape = layout(views, opts.minGroup ?? 3);
   const text = opts.perPeer ? perPeerModule(views, shape, opts) : groupedModule(views, shape, opts);
   return `${text.join("\n").trimEnd()}\n`;

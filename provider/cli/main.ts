@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import { Command, Option } from "commander";
 import type { Stored } from "../datastore/api";
-import { DATASTORE_ENV, type Datastore, resolveDatastore } from "../datastore/config";
+import { type Datastore, resolveDatastore, withoutDatastoreEnv } from "../datastore/config";
 import { backendFor, closeBackends } from "../datastore/select";
 import { UnreadableValueError } from "../model/codec";
 import { RuleError } from "../model/errors";
@@ -47,8 +47,7 @@ interface Selection {
 function connection(config: string | undefined): Datastore {
   if (config === undefined) return resolveDatastore({ env: process.env });
   if (!fs.existsSync(config)) throw new CliError(`--config ${config}: no such file (calicoctl would fall back to the environment; calico-bgppeer does not)`);
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !DATASTORE_ENV.test(k)));
-  return resolveDatastore({ env: { ...env, CALICOCTL_CONFIG: config } });
+  return resolveDatastore({ env: { ...withoutDatastoreEnv(process.env).env, CALICOCTL_CONFIG: config } });
 }
 
 interface Read {

@@ -36,6 +36,14 @@ export const DEFAULT_CALICOCTL_CONFIG = "/etc/calico/calicoctl.cfg";
  * service's. `calico-bgppeer -c FILE` and the local demo set them all aside.
  */
 export const DATASTORE_ENV = /^(CALICO|DATASTORE_TYPE$|ETCD_|KUBECONFIG$|K8S|KUBERNETES_SERVICE_)/;
+
+/** `env` without its datastore variables, and the names of those it had. */
+export function withoutDatastoreEnv(env: NodeJS.ProcessEnv): { env: NodeJS.ProcessEnv; cleared: string[] } {
+  const cleared = Object.keys(env)
+    .filter((k) => DATASTORE_ENV.test(k))
+    .sort();
+  return { env: Object.fromEntries(Object.entries(env).filter(([k]) => !DATASTORE_ENV.test(k))), cleared };
+}
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
 /** Stack config keys, all in the `calico:` namespace. */
