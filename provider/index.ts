@@ -25,6 +25,7 @@ export {
   type Written,
 } from "./datastore/errors";
 export { RuleError } from "./model/errors";
+export type { SecretKeyRef } from "./model/fields";
 export type { PeerInputs as BgpPeerInputs, PeerSpec } from "./model/spec";
 export { NativeBgpPeer } from "./program/native-peer";
 export { BgpPeerSet, BgpPeerSetArgs, BgpPeerSetEntry, RackPeerDefaults, RackPeers, RackPeersArgs, TorArgs } from "./program/peer-set";

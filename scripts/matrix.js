@@ -1,5 +1,5 @@
 // The supported matrix, in one place: each line is a Node.js major, a @pulumi/pulumi SDK and a
-// Pulumi CLI that `npm test` runs a user's project on. The README's compatibility table is checked
+// Pulumi CLI that `npm test` runs a user's project on. The table in docs/compatibility.md is checked
 // against it (test/unit/docs.test.ts), and scripts/test.js makes each line's tools present.
 "use strict";
 

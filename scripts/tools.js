@@ -22,14 +22,14 @@ const PULUMI_BUILDS = { [`v${PULUMI_VERSION}`]: "tools/pulumi", "v3.276.0": "too
 const NODE_VERSIONS = { 20: "20.20.2", 22: "22.23.5", 24: "24.22.3" };
 // The Node.js language host left the pulumi/pulumi Go module after v3.68.0, and its own module is not
 // served by the Go module proxy here, so it is built from sdk/v3 at v3.68.0. It speaks the language
-// protocol CLI v3.248 uses for everything we run (see README, "The toolchain").
+// protocol CLI v3.248 uses for everything we run (see docs/development.md, "The toolchain").
 const LANGUAGE_HOST_VERSION = "v3.68.0";
-// calico v3.31.0: the newest release whose calicoctl builds from the Go module proxy here (see README).
+// calico v3.31.0: the newest release whose calicoctl builds from the Go module proxy here (see docs/development.md).
 const CALICO_VERSION = "v3.31.0";
 const CALICO_COMMIT = "b1f3c43f8437";
 const CALICO_MODULE = "github.com/projectcalico/calico@v0.0.0-20251021213802-b1f3c43f8437";
 // The Kubernetes API server for the Kubernetes-datastore tests and demo: 1.34, the newest minor
-// whose CRD validation still ignores `format: int32` (1.36 enforces it on asNumber; see README).
+// whose CRD validation still ignores `format: int32` (1.36 enforces it on asNumber; see docs/kubernetes.md).
 const KUBERNETES_VERSION = "v1.34.2";
 // And 1.36, built only for the test of that rule (tools/kube-apiserver-1.36).
 const KUBE_BUILDS = { [KUBERNETES_VERSION]: "tools/kube-apiserver", "v1.36.3": "tools/kube-apiserver-1.36" };

@@ -8,8 +8,7 @@ import { BgpPeer } from "pulumi-calico-bgppeer";
  *   echo 'import "./peers";' >> index.ts
  *   pulumi up                                  # takes them over without a write
  *
- * (RackPeers per rack, BgpPeerSets, BgpPeers for the rest; see the README's "Existing peers as
- * code".) With `adopt: true`, `pulumi up` takes the existing object over: it keeps its uid and
+ * (RackPeers per rack, BgpPeerSets, BgpPeers for the rest; see docs/cli.md in the package.) With `adopt: true`, `pulumi up` takes the existing object over: it keeps its uid and
  * creationTimestamp, writes only if the declared spec differs, and leaves labels and fields it does
  * not manage alone. Without `adopt`, creating a peer whose name exists fails and names the peer.
  * One peer, declared by hand as `calico-bgppeer get bgppeer NAME -o yaml` shows it:

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import * as fs from "node:fs";
-import { Command, Option } from "commander";
+import { Argument, Command, Option } from "commander";
+import { fieldChanges, setChanges } from "../core/changes";
 import type { Stored } from "../datastore/api";
 import { type Datastore, resolveDatastore, withoutDatastoreEnv } from "../datastore/config";
 import { backendFor, closeBackends } from "../datastore/select";
@@ -8,8 +9,9 @@ import { UnreadableValueError } from "../model/codec";
 import { RuleError } from "../model/errors";
 import { parseSelector, type Selector } from "../model/selector";
 import { generateModule } from "./codegen";
+import { completionScript } from "./completion";
 import { readV1Peers } from "./etcdv2";
-import { checkManifest, type Manifest, type ManifestProblem, readManifests, v3Object } from "./manifests";
+import { checkManifest, type Manifest, type ManifestProblem, manifestFiles, readManifests, toInputs, v3Object } from "./manifests";
 import { listView, type PeerView, peerView, toJson, toTable, toYaml } from "./view";
 
 /**
@@ -26,28 +28,43 @@ export const RESOURCE_WORDS = ["bgppeer", "bgppeers", "bgpp", "bgpps", "bp", "bp
 
 class CliError extends Error {}
 
+/** diff's failure under --exit-code, where 1 means "there are changes": it exits 2. */
+class DiffError extends CliError {}
+
 /** The module's form: grouped unless asked (codegen.ts says why). */
 const PER_PEER = [
   "--per-peer",
   "one BgpPeer resource per peer, instead of a RackPeers per rack and a BgpPeerSet per group (an up then pays the engine's checkpoint per peer: minutes for a thousand peers)",
 ] as const;
 
-interface Selection {
+/** Where to connect: -c and --context. */
+interface Target {
+  config?: string;
+  context?: string;
+}
+
+interface Selection extends Target {
   names: string[];
   node?: string;
   selector?: string;
-  config?: string;
 }
 
 /**
  * The datastore: as calicoctl, a config file given with -c is all there is (the environment's
  * datastore variables are set aside); without one, the provider's order (the environment, then
- * CALICOCTL_CONFIG, then /etc/calico/calicoctl.cfg).
+ * CALICOCTL_CONFIG, then /etc/calico/calicoctl.cfg). --context picks the kubeconfig context,
+ * whichever source gives the Kubernetes settings.
  */
-function connection(config: string | undefined): Datastore {
-  if (config === undefined) return resolveDatastore({ env: process.env });
-  if (!fs.existsSync(config)) throw new CliError(`--config ${config}: no such file (calicoctl would fall back to the environment; calico-bgppeer does not)`);
-  return resolveDatastore({ env: { ...withoutDatastoreEnv(process.env).env, CALICOCTL_CONFIG: config } });
+function connection({ config, context }: Target): Datastore {
+  if (config !== undefined && !fs.existsSync(config)) {
+    throw new CliError(`--config ${config}: no such file (calicoctl would fall back to the environment; calico-bgppeer does not)`);
+  }
+  const env = config === undefined ? process.env : { ...withoutDatastoreEnv(process.env).env, CALICOCTL_CONFIG: config };
+  const d = resolveDatastore({ env, kubeContext: context });
+  if (context !== undefined && d.type === "etcdv3") {
+    throw new CliError(`--context ${context}: a kubeconfig context, but the settings select etcd (${d.etcd.endpoints.join(",")}, from ${d.etcd.source})`);
+  }
+  return d;
 }
 
 interface Read {
@@ -61,7 +78,7 @@ interface Read {
 /** The selected peers: by name (one read each), or all under the prefix (one Range), then filtered. */
 async function read(sel: Selection): Promise<Read> {
   const selector = sel.selector === undefined ? undefined : parseOrFail(sel.selector);
-  const b = backendFor(connection(sel.config));
+  const b = backendFor(connection(sel));
   const problems: string[] = [];
   const kvs: [string, Stored][] = [];
   let revision: string;
@@ -118,9 +135,9 @@ function parseOrFail(text: string): Selector {
   }
 }
 
-function readAll(files: string[]): { manifests: Manifest[]; problems: ManifestProblem[] } {
+function readAll(paths: string[], recursive?: boolean): { manifests: Manifest[]; problems: ManifestProblem[] } {
   const manifests: Manifest[] = [];
-  const problems: ManifestProblem[] = [];
+  const { files, problems } = manifestFiles(paths, recursive);
   for (const f of files) {
     const r = readManifests(f);
     for (const m of r.manifests) manifests.push(m);
@@ -152,11 +169,25 @@ function resourceWord(word: string): void {
   }
 }
 
-function selectionOptions(cmd: Command): Command {
+function targetOptions(cmd: Command): Command {
   return cmd
-    .option("--node <node>", "only the peers of this Calico node (spec.node)")
-    .option("-l, --selector <selector>", "only the peers whose labels match this Calico selector, e.g. \"rack == 'r1'\"")
-    .option("-c, --config <file>", "calicoctl config file (CalicoAPIConfig): as in calicoctl, it wins over the environment's datastore variables", undefined);
+    .option("-c, --config <file>", "calicoctl config file (CalicoAPIConfig): as in calicoctl, it wins over the environment's datastore variables", undefined)
+    .option("--context <name>", "the kubeconfig context to use (Kubernetes datastore), whichever source gives the kubeconfig");
+}
+
+function selectionOptions(cmd: Command): Command {
+  return targetOptions(
+    cmd
+      .option("--node <node>", "only the peers of this Calico node (spec.node)")
+      .option("-l, --selector <selector>", "only the peers whose labels match this Calico selector, e.g. \"rack == 'r1'\""),
+  );
+}
+
+/** -f and -R, as calicoctl's create/apply take them. */
+function fileOptions(cmd: Command): Command {
+  return cmd
+    .requiredOption("-f, --filename <paths...>", 'manifest files or directories (YAML or JSON, several documents each; "-" for stdin)')
+    .option("-R, --recursive", "read the subdirectories of a directory given to -f too (without it, only its own .yaml, .yml and .json files)");
 }
 
 export function program(out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Command {
@@ -177,6 +208,8 @@ Examples:
   DATASTORE_TYPE=kubernetes KUBECONFIG=~/.kube/config calico-bgppeer import --out peers.ts
   calico-bgppeer validate -f peers.yaml
   calico-bgppeer convert -f v1-peers.yaml -o ts
+  calico-bgppeer diff -f peers/ -R --context prod
+  source <(calico-bgppeer completion bash)
 
 It connects as calicoctl does: -c FILE, else ETCD_ENDPOINTS (and ETCD_* credentials) or
 DATASTORE_TYPE=kubernetes with KUBECONFIG, else CALICOCTL_CONFIG, else /etc/calico/calicoctl.cfg.
@@ -261,6 +294,7 @@ Exit status: 0 on success, 1 on any failure, with the reason on stderr.`,
         views = r.views;
         source = r.source;
       }
+      err(`read ${views.length} peer(s) from ${source}\n`);
       if (o.pulumiImportFile) {
         // pulumi import --file: the resource name is the Calico name, and so is the id Read takes.
         const resources = views.map((v) => ({ type: "calico:index:BgpPeer", name: v.metadata.name, id: v.metadata.name }));
@@ -271,11 +305,9 @@ Exit status: 0 on success, 1 on any failure, with the reason on stderr.`,
     },
   );
 
-  p.command("validate")
-    .description("check BGPPeer manifests (v3 BGPPeer, or v1 bgpPeer) with BgpPeer's rules; writes nothing")
-    .requiredOption("-f, --filename <files...>", 'manifest files (YAML or JSON, several documents each; "-" for stdin)')
-    .action((o: { filename: string[] }) => {
-      const { manifests, problems } = readAll(o.filename);
+  fileOptions(p.command("validate").description("check BGPPeer manifests (v3 BGPPeer, or v1 bgpPeer) with BgpPeer's rules; writes nothing")).action(
+    (o: { filename: string[]; recursive?: boolean }) => {
+      const { manifests, problems } = readAll(o.filename, o.recursive);
       const seen = new Map<string, string>();
       let valid = 0;
       for (const m of manifests) {
@@ -300,16 +332,17 @@ Exit status: 0 on success, 1 on any failure, with the reason on stderr.`,
       for (const line of problemLines(problems)) err(`${line}\n`);
       out(`${manifests.length} BGP peer(s) read, ${valid} valid${problems.length ? `, ${problems.length} problem(s)` : ""}\n`);
       if (problems.length) failed = true;
-    });
+    },
+  );
 
-  p.command("convert")
-    .description("convert v1 bgpPeer manifests to v3 BGPPeer, as calico-upgrade and `calicoctl convert` do, or to BgpPeer TypeScript")
-    .requiredOption("-f, --filename <files...>", 'manifest files (YAML or JSON; "-" for stdin)')
+  fileOptions(
+    p.command("convert").description("convert v1 bgpPeer manifests to v3 BGPPeer, as calico-upgrade and `calicoctl convert` do, or to BgpPeer TypeScript"),
+  )
     .addOption(new Option("-o, --output <format>", "output format").choices(["yaml", "json", "ts"]).default("yaml"))
     .option("--from <package>", "with -o ts: the package the module imports the resource classes from", "pulumi-calico-bgppeer")
     .option(PER_PEER[0], `with -o ts: ${PER_PEER[1]}`)
-    .action((o: { filename: string[]; output: string; from: string; perPeer?: boolean }) => {
-      const { manifests, problems } = readAll(o.filename);
+    .action((o: { filename: string[]; recursive?: boolean; output: string; from: string; perPeer?: boolean }) => {
+      const { manifests, problems } = readAll(o.filename, o.recursive);
       const views: PeerView[] = [];
       for (const m of manifests) {
         if (m.version === "v3" && o.output !== "ts") {
@@ -334,6 +367,71 @@ Exit status: 0 on success, 1 on any failure, with the reason on stderr.`,
       const doc = views.length === 1 ? views[0] : { kind: "List", apiVersion: "v1", metadata: {}, items: views };
       out(o.output === "yaml" ? toYaml(doc) : toJson(doc));
     });
+
+  targetOptions(
+    fileOptions(
+      p
+        .command("diff")
+        .description(
+          "show what applying BGPPeer manifests (calicoctl apply -f) would change in the datastore, a line per field as a preview prints it; writes nothing",
+        ),
+    ).option("--exit-code", "exit 1 when there are changes, as git diff --exit-code (problems exit 2 then)"),
+  ).action(async (o: { filename: string[]; recursive?: boolean; exitCode?: boolean } & Target) => {
+    try {
+      await diff(o);
+    } catch (e) {
+      // Under --exit-code, 1 means "changes": every failure exits 2, as git diff's do.
+      throw o.exitCode ? new DiffError((e as Error).message) : e;
+    }
+  });
+
+  async function diff(o: { filename: string[]; recursive?: boolean; exitCode?: boolean } & Target): Promise<void> {
+    const { manifests, problems } = readAll(o.filename, o.recursive);
+    const wanted: Record<string, Record<string, unknown>> = {};
+    for (const m of manifests) {
+      const c = checkManifest(m);
+      if ("failures" in c) for (const f of c.failures) problems.push({ where: m.where, message: f });
+      else if (wanted[c.inputs.name]) problems.push({ where: m.where, message: `name: ${JSON.stringify(c.inputs.name)} is declared twice: one etcd key` });
+      else wanted[c.inputs.name] = c.inputs as unknown as Record<string, unknown>;
+    }
+    if (problems.length) throw new CliError(`${problemLines(problems).join("\n")}\nNothing was compared.`);
+    const b = backendFor(connection(o));
+    err(`comparing with ${b.where}\n`);
+    let found: Map<string, Stored>;
+    try {
+      found = await b.getPeersIn(Object.keys(wanted));
+    } catch (e) {
+      throw new CliError(b.wrap(e, "read").message);
+    }
+    const live: Record<string, Record<string, unknown>> = {};
+    for (const [name, kv] of found) {
+      try {
+        const r = toInputs(peerView(name, kv));
+        const c = "message" in r ? { failures: [r.message] } : checkManifest({ where: name, ...r });
+        if ("failures" in c) throw new CliError(`BGPPeer(${name}) in the datastore: ${c.failures.join("; ")}`);
+        live[name] = c.inputs as unknown as Record<string, unknown>;
+      } catch (e) {
+        if (e instanceof UnreadableValueError) throw new CliError(e.message);
+        throw e;
+      }
+    }
+    const lines = setChanges(live, wanted, (n) => `BGPPeer(${n})`);
+    for (const line of lines) out(`${line}\n`);
+    const names = Object.keys(wanted);
+    const created = names.filter((n) => !live[n]).length;
+    const changed = names.filter((n) => live[n] && fieldChanges(live[n], wanted[n]).length).length;
+    out(`${names.length} BGP peer(s) read: ${created} to create, ${changed} to change, ${names.length - created - changed} unchanged\n`);
+    if (o.exitCode && lines.length) failed = true;
+  }
+
+  p.command("completion")
+    .description("print a shell completion script")
+    .addArgument(new Argument("<shell>", "bash or zsh").choices(["bash", "zsh"]))
+    .addHelpText(
+      "after",
+      "\nbash: source <(calico-bgppeer completion bash)   (in ~/.bashrc)\nzsh:  source <(calico-bgppeer completion zsh)    (in ~/.zshrc, after compinit)",
+    )
+    .action((shell: "bash" | "zsh") => out(completionScript(p, shell, { get: RESOURCE_WORDS, completion: ["bash", "zsh"] })));
 
   function write(text: string, count: number, file: string | undefined): void {
     if (file) {
@@ -365,7 +463,7 @@ export async function main(argv: string[]): Promise<number> {
     if (typeof code === "string" && code.startsWith("commander.")) return 1;
     if (e instanceof CliError) {
       if (e.message) process.stderr.write(`${e.message}\n`);
-      return 1;
+      return e instanceof DiffError ? 2 : 1;
     }
     process.stderr.write(`${(e as Error).message}\n`);
     return 1;

@@ -1,4 +1,5 @@
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { Composer, type Document, Parser } from "yaml";
 import { FIELDS, SPEC_FIELDS } from "../model/fields";
 import { checkInputs, type PeerInputs } from "../model/spec";
@@ -44,6 +45,42 @@ const V1_ALPHA_META = new Set(["name", "hostname"]);
 
 function isObject(v: unknown): v is Json {
   return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** The file names calicoctl reads from a directory given to -f (file/iter.go), case-insensitively. */
+const MANIFEST_EXT = new Set([".yaml", ".yml", ".json"]);
+
+/**
+ * The files `-f` names, as calicoctl walks them: a file (or "-") as it is; a directory's manifest
+ * files in lexical order, its subdirectories' too with `recursive` (-R). A directory with none is a
+ * problem here, where calicoctl says nothing: a `validate -f` of a moved directory must not pass.
+ */
+export function manifestFiles(paths: string[], recursive = false): { files: string[]; problems: ManifestProblem[] } {
+  const files: string[] = [];
+  const problems: ManifestProblem[] = [];
+  const walk = (dir: string): void => {
+    for (const name of fs.readdirSync(dir).sort()) {
+      const p = path.join(dir, name);
+      if (fs.statSync(p).isDirectory()) {
+        if (recursive) walk(p);
+      } else if (MANIFEST_EXT.has(path.extname(name).toLowerCase())) files.push(p);
+    }
+  };
+  for (const f of paths) {
+    if (f === "-" || !fs.existsSync(f) || !fs.statSync(f).isDirectory()) {
+      files.push(f);
+      continue;
+    }
+    const before = files.length;
+    walk(f);
+    if (files.length === before) {
+      problems.push({
+        where: f,
+        message: `no manifest files (.yaml, .yml, .json) in the directory${recursive ? " or below it" : " (-R reads its subdirectories too)"}`,
+      });
+    }
+  }
+  return { files, problems };
 }
 
 /** Reads every document of `file` ("-": standard input). */
@@ -104,7 +141,8 @@ export function readManifests(file: string): { manifests: Manifest[]; problems: 
   return { manifests, problems };
 }
 
-function toInputs(doc: unknown): { version: "v1" | "v3"; inputs: Json; notes?: string[] } | { message: string } {
+/** One document (or a peer as `get -o yaml` prints it) as BgpPeer's raw inputs. */
+export function toInputs(doc: unknown): { version: "v1" | "v3"; inputs: Json; notes?: string[] } | { message: string } {
   if (!isObject(doc)) return { message: "is not a resource (an object with apiVersion, kind, metadata and spec)" };
   const { apiVersion, kind } = doc;
   const meta = doc.metadata ?? {};

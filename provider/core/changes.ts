@@ -27,13 +27,16 @@ export function fieldChanges(a: Fields, b: Fields, at = "", declaredOnly = false
   return out;
 }
 
-/** Every change between two versions of a set's peers, a line each: `+`, `-`, or `~` per field. */
-export function setChanges(a: Record<string, Fields>, b: Record<string, Fields>): string[] {
+/**
+ * Every change between two versions of a set's peers, a line each: `+`, `-`, or `~` per field.
+ * `label` names a peer: a set's `peers["name"]`, or the CLI's diff's `BGPPeer(name)`.
+ */
+export function setChanges(a: Record<string, Fields>, b: Record<string, Fields>, label = (n: string) => `peers["${n}"]`): string[] {
   const out: string[] = [];
   for (const n of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
-    if (!a[n]) out.push(`+ peers["${n}"]`);
-    else if (!b[n]) out.push(`- peers["${n}"]`);
-    else out.push(...fieldChanges(a[n], b[n], `peers["${n}"]`).map((c) => `~ ${c}`));
+    if (!a[n]) out.push(`+ ${label(n)}`);
+    else if (!b[n]) out.push(`- ${label(n)}`);
+    else out.push(...fieldChanges(a[n], b[n], label(n)).map((c) => `~ ${c}`));
   }
   return out;
 }

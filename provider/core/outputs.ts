@@ -11,9 +11,13 @@ type Json = Record<string, unknown>;
 
 /** What a BgpPeer's state holds: its normalized inputs plus what the datastore and Calico assigned. */
 export interface PeerOutputs extends PeerInputs {
+  /** The peer's uid: etcd's value keeps it; Kubernetes assigns its own (state keeps Calico's form). */
   uid: string;
+  /** When the peer was first created, as Calico records it (RFC 3339). */
   creationTimestamp: string;
+  /** The datastore's revision of the peer (etcd's mod revision, or the CR's resourceVersion). */
   resourceVersion: string;
+  /** "node" for a peer of one node, "global" otherwise, as the seed's v1 model says. */
   scope?: "node" | "global";
   /** The parts of the stored object that this resource does not manage, written back unchanged. */
   preserved?: Json;

@@ -27,6 +27,7 @@ export interface SetInputs {
   name: string;
   /** The peers by Calico name. */
   peers: Record<string, SetPeer>;
+  /** Take the set's existing peers over; "force" also those another stack manages. */
   adopt?: boolean | "force";
   /** The declaring stack, "<project>/<stack>", set by the resource class: it fixes the uid a create gives. */
   __owner?: string;
@@ -34,7 +35,9 @@ export interface SetInputs {
 
 export type { StoredMeta };
 
+/** A set's state: its inputs, and per peer what the datastore assigned. */
 export interface SetOutputs extends SetInputs {
+  /** Per peer, by Calico name: uid, creationTimestamp, resourceVersion, and what the set does not manage. */
   stored: Record<string, StoredMeta>;
 }
 

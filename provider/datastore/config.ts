@@ -79,7 +79,7 @@ export const ENV_KEYS = {
 } as const;
 
 /** calicoctl.cfg's CalicoAPIConfig spec keys. */
-const FILE_KEYS = {
+export const FILE_KEYS = {
   datastoreType: "datastoreType",
   endpoints: "etcdEndpoints",
   username: "etcdUsername",
@@ -138,10 +138,17 @@ function fromGetter(get: Getter, keys: Record<Field, string>, source: Connection
   };
 }
 
+/** calicoctl's environment variables as its envconfig reads them: CALICO_<name> first, then <name>. */
+function envGetter(env: NodeJS.ProcessEnv): Getter {
+  return (k) => env[`CALICO_${k}`] || env[k];
+}
+
 export interface ResolveInputs {
   /** Stack config as the dynamic provider's configure saw it; undefined outside the engine. */
   stack?: Getter;
   env?: NodeJS.ProcessEnv;
+  /** A kubeconfig context that wins over every source's (the CLI's --context). */
+  kubeContext?: string;
 }
 
 /** Stack config, then calicoctl's environment variables, then calicoctl's config file. */
@@ -151,7 +158,7 @@ export function resolveConnection({ stack, env = process.env }: ResolveInputs): 
   const timeout = parseTimeout(stackGet(STACK_KEYS.timeout) ?? env[ENV_KEYS.timeout], timeoutWhere);
 
   if (stackGet(STACK_KEYS.endpoints)) return fromGetter(stackGet, STACK_KEYS, "stack config", timeout);
-  if (env[ENV_KEYS.endpoints]) return fromGetter((k) => env[k], ENV_KEYS, "environment", timeout);
+  if (envGetter(env)(ENV_KEYS.endpoints)) return fromGetter(envGetter(env), ENV_KEYS, "environment", timeout);
 
   const explicitFile = stackGet(STACK_KEYS.configFile) ?? env[ENV_KEYS.configFile];
   const file = explicitFile ?? DEFAULT_CALICOCTL_CONFIG;
@@ -235,9 +242,9 @@ function kubeFrom(get: Getter, keys: Record<keyof KubeOverrides, string | undefi
  * deliberate difference, so that a program written for etcd never turns to a cluster by accident).
  * The source that states kubernetes supplies every Kubernetes setting, as for etcd.
  */
-export function resolveDatastore({ stack, env = process.env }: ResolveInputs): Datastore {
+export function resolveDatastore({ stack, env = process.env, kubeContext }: ResolveInputs): Datastore {
   const stackGet: Getter = stack ?? (() => undefined);
-  const envGet: Getter = (k) => env[`CALICO_${k}`] || env[k];
+  const envGet = envGetter(env);
   const stackType = checkDatastoreType(stackGet(STACK_KEYS.datastoreType), `stack config ${STACK_KEYS.datastoreType}`);
   const envType = checkDatastoreType(envGet(ENV_KEYS.datastoreType), `environment variable ${ENV_KEYS.datastoreType}`);
   const timeout = () => {
@@ -245,7 +252,7 @@ export function resolveDatastore({ stack, env = process.env }: ResolveInputs): D
     return parseTimeout(t, stackGet(STACK_KEYS.timeout) !== undefined ? `stack config ${STACK_KEYS.timeout}` : `environment variable ${ENV_KEYS.timeout}`);
   };
   const kube = (source: string, o: KubeOverrides): Datastore => {
-    return { type: "kubernetes", kube: kubeSettings(o, source, timeout(), env) };
+    return { type: "kubernetes", kube: kubeSettings(kubeContext ? { ...o, k8sCurrentContext: kubeContext } : o, source, timeout(), env) };
   };
   if (stackType === "kubernetes") {
     const o = kubeFrom(stackGet, KUBE_STACK_KEYS);
@@ -257,7 +264,7 @@ export function resolveDatastore({ stack, env = process.env }: ResolveInputs): D
       refuseIgnoredTokenVars(env);
       return kube("environment", kubeFrom(envGet, KUBE_ENV_KEYS));
     }
-    if (envType === undefined && !env[ENV_KEYS.endpoints]) {
+    if (envType === undefined && !envGet(ENV_KEYS.endpoints)) {
       const explicitFile = stackGet(STACK_KEYS.configFile) ?? env[ENV_KEYS.configFile];
       const file = explicitFile ?? DEFAULT_CALICOCTL_CONFIG;
       const spec = fs.existsSync(file) ? calicoctlSpec(file) : undefined;

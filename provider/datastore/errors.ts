@@ -18,6 +18,7 @@ export type Written =
   /** Unknown: the datastore did not answer, and says nothing of what landed. */
   | "unknown";
 
+/** What every {@link DatastoreError} carries, for scripts to act on without parsing its message. */
 export interface ErrorFields {
   /** The failure as a sentence without its subject and final period: "was changed outside Pulumi: …". */
   reason: string;
@@ -31,6 +32,7 @@ export interface ErrorFields {
   datastore?: string;
   /** The operation that failed: create, update, delete, read, adopt, preview, check. */
   operation?: string;
+  /** What the failure left in the datastore. */
   written?: Written;
   /** What to do, in one or two sentences. */
   remedy?: string;
@@ -52,7 +54,22 @@ export function tell(f: ErrorFields): string {
   return f.detail ? `${text}\n(${f.detail})` : text;
 }
 
-export class DatastoreError extends Error {
+/**
+ * The base of every failure the package reports (see docs/reference.md, "Errors", for when each
+ * subclass is thrown).
+ *
+ * @example Tell a conflict apart from other failures, in a script that drives provider
+ * ```ts
+ * import { ConflictError, provider } from "pulumi-calico-bgppeer";
+ * try {
+ *   await provider.update!("rr", olds, news);
+ * } catch (e) {
+ *   if (e instanceof ConflictError) console.error(`changed outside Pulumi: ${e.peer}; nothing was written: ${e.written}`);
+ *   else throw e;
+ * }
+ * ```
+ */
+export class DatastoreError extends Error implements ErrorFields {
   reason = "";
   readonly peer?: string;
   readonly set?: string;
@@ -78,6 +95,7 @@ export class DatastoreError extends Error {
     return tell({ ...this.fields(), detail: undefined });
   }
 
+  /** The fields of the failure, as data (what the message is built from). */
   fields(): ErrorFields {
     const { reason, problems, peer, set, datastore, operation, written, remedy, detail, peers } = this;
     return { reason, problems, peer, set, datastore, operation, written, remedy, detail, peers };
@@ -102,6 +120,7 @@ export class NotFoundError extends DatastoreError {}
 export class FilterMissingError extends DatastoreError {
   constructor(
     fields: ErrorFields,
+    /** The BGPFilter names the peer's `filters` give that do not exist. */
     readonly missing: string[],
   ) {
     super(fields);

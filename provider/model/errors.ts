@@ -4,7 +4,9 @@
  */
 export class RuleError extends Error {
   constructor(
+    /** The input that breaks the rule ("asNumber", "peers[3].peerIP"). */
     readonly property: string,
+    /** The value and the rule it breaks, in words. */
     readonly reason: string,
   ) {
     super(`${property}: ${reason}`);

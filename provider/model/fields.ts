@@ -101,9 +101,13 @@ export const FIELDS = {
 export type SpecField = keyof typeof FIELDS;
 export const SPEC_FIELDS = Object.keys(FIELDS) as SpecField[];
 
+/** A key of a Kubernetes Secret, as Calico's BGPPeer spec.password.secretKeyRef names it. */
 export interface SecretKeyRef {
+  /** The Secret's name. */
   name: string;
+  /** The key within the Secret. */
   key: string;
+  /** Whether calico-node may start the peering without the Secret. */
   optional?: boolean;
 }
 
@@ -118,7 +122,10 @@ interface KindInput {
   duration: string;
   int: number;
   names: string[];
-  password: { secretKeyRef: SecretKeyRef };
+  password: {
+    /** The Kubernetes Secret (in calico-system) and key that hold the BGP password. */
+    secretKeyRef: SecretKeyRef;
+  };
 }
 interface KindValue extends Omit<KindInput, "asn"> {
   asn: number;

@@ -215,7 +215,7 @@ function parseOperation(input: Tok[]): [Selector, Tok[]] {
 /**
  * How deep parentheses may nest. Calico's parser recurses on Go's growable stacks and takes any
  * depth; ours recurses on Node's fixed one, so deeper selectors get a clear error instead of a stack
- * overflow (README, "Deliberate differences").
+ * overflow (docs/calico.md, "Deliberate differences").
  */
 export const MAX_SELECTOR_DEPTH = 256;
 

@@ -19,8 +19,11 @@ export { SPEC_FIELDS } from "./fields";
 
 /** What check returns and what state records as inputs: the Calico name, the spec, managed metadata. */
 export interface PeerInputs extends PeerSpec {
+  /** The Calico name (metadata.name): the etcd key's last part, or the custom resource's name. */
   name: string;
+  /** metadata.labels the resource manages (others on the stored peer are left alone). */
   labels?: Record<string, string>;
+  /** metadata.annotations the resource manages (others on the stored peer are left alone). */
   annotations?: Record<string, string>;
   /** Take over an existing peer; "force" also one that another stack manages (OWNER_ANNOTATION). */
   adopt?: boolean | "force";
@@ -207,7 +210,7 @@ function parseTypes(raw: Record<string, unknown>, unknown: ReadonlySet<string>, 
           if (meant) misspelled.add(meant);
           const hint = meant
             ? `: did you mean ${meant}? calicoctl matches field names case-insensitively, BgpPeer takes them as spelled`
-            : `; see the README for the inputs BgpPeer takes`;
+            : `; see docs/reference.md#inputs for the inputs BgpPeer takes`;
           f.add(path ? `${path}.${key}` : key, `is not a BGPPeer input${hint}`);
           typeFailed.add(path ? String(issue.path[0]) : key);
         }
@@ -438,7 +441,7 @@ export function crossFieldRules(s: PeerSpec, unknown: ReadonlySet<string> = new 
   // Calico tests for a nextHopMode at all (a non-nil pointer), so an invalid one conflicts too.
   if (s.keepOriginalNextHop && (s.nextHopMode !== undefined || failed.has("nextHopMode")) && !unknown.has("nextHopMode"))
     rule("keepOriginalNextHop", "must not be true when nextHopMode is set: keepOriginalNextHop is deprecated, use nextHopMode instead");
-  // Stricter than Calico's validator (see README, "Deliberate differences"): confd needs these.
+  // Stricter than Calico's validator (see docs/calico.md, "Deliberate differences"): confd needs these.
   if (s.peerIP !== undefined && s.asNumber === undefined && known("peerIP", "asNumber"))
     rule(
       "asNumber",

@@ -62,6 +62,9 @@ const keyOutputs = new WeakMap<BgpPeer, pulumi.Output<string>>();
 /** The type token pulumi.dynamic.Resource would give: the engine routes it to Node's dynamic provider host. */
 const TYPE = "pulumi-nodejs:dynamic/calico:BgpPeer";
 
+// The spec outputs, from the field table, merged into the class's type.
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface only declares the spec outputs, which the engine sets.
+export interface BgpPeer extends BgpPeerSpecOutputs {}
 /**
  * A Calico BGPPeer in Calico's etcd v3 datastore or the Kubernetes API datastore (as the connection
  * settings say): a dynamic resource.
@@ -74,7 +77,7 @@ const TYPE = "pulumi-nodejs:dynamic/calico:BgpPeer";
  * new BgpPeer("rr", { peerIP: "2001:db8::10", asNumber: "1.10", password: { secretKeyRef: { name: "bgp", key: "rr" } } });
  * ```
  *
- * @example A peer calicoctl made, taken over without a write (declared as it is, with `adopt`):
+ * @example A peer calicoctl made, taken over without a write (declared as it is, with adopt)
  * ```ts
  * new BgpPeer("edge", { name: "edge", node: "edge-1", peerIP: "198.51.100.1", asNumber: 64520, adopt: true });
  * ```
@@ -86,8 +89,6 @@ const TYPE = "pulumi-nodejs:dynamic/calico:BgpPeer";
  * stackTrace named this file instead of the user's program, which pointed Pulumi at the wrong line
  * and cost 183 bytes of state per peer.
  */
-// The spec outputs, from the field table, merged into the class's type.
-export interface BgpPeer extends BgpPeerSpecOutputs {}
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface only declares the spec outputs, which the engine sets.
 export class BgpPeer extends pulumi.CustomResource {
   // Spec fields (BgpPeerSpecOutputs, merged in above), labels, annotations and adopt are set
@@ -167,7 +168,7 @@ export function owner(): string {
 }
 
 /** Stack config that holds key material, which Pulumi must keep encrypted. */
-const SECRET_CONFIG = ["calico:etcdPassword", "calico:etcdKey", "calico:k8sAPIToken", "calico:kubeconfigInline"];
+export const SECRET_CONFIG = ["calico:etcdPassword", "calico:etcdKey", "calico:k8sAPIToken", "calico:kubeconfigInline"];
 let secretsChecked = false;
 
 /**

@@ -4,7 +4,7 @@ import { atLeast, parseCalicoVersion } from "../model/versions";
 
 /**
  * Which Node.js and @pulumi/pulumi a program runs on, against the lines the tests run
- * (scripts/matrix.js and the README's compatibility table). A program outside them still runs:
+ * (scripts/matrix.js and the table in docs/compatibility.md). A program outside them still runs:
  * the SDK has worked there in our tries, but nothing proves it, so the user is told once.
  */
 

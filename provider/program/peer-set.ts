@@ -12,6 +12,7 @@ type In<T> = pulumi.Input<T>;
 /** One peer of a set: BgpPeer's inputs (the Calico name, or seed terms that derive it), without adopt, which is the set's. */
 export type BgpPeerSetEntry = Omit<BgpPeerArgs, "adopt">;
 
+/** The inputs of a {@link BgpPeerSet}. */
 export interface BgpPeerSetArgs {
   /**
    * The peers, as a list or as a map by Calico name. Each is validated as a BgpPeer is, and written
@@ -36,7 +37,7 @@ const TYPE = "pulumi-nodejs:dynamic/calico:BgpPeerSet";
  * transactions of up to 128 peers, each peer guarded as a BgpPeer is. `pulumi preview --diff`
  * shows each peer's fields: `peers["rack1-host3.10-0-0-1"].asNumber`.
  *
- * @example Node peers with one spec, as `calico-bgppeer import` declares a group:
+ * @example Node peers with one spec, as calico-bgppeer import declares a group
  * ```ts
  * import { BgpPeerSet } from "pulumi-calico-bgppeer";
  *
@@ -51,6 +52,7 @@ export class BgpPeerSet extends pulumi.CustomResource {
   declare readonly peers: pulumi.Output<Record<string, SetPeer>>;
   /** Per peer: metadata.uid, metadata.creationTimestamp and etcd's mod revision (resourceVersion). */
   declare readonly stored: pulumi.Output<Record<string, StoredMeta>>;
+  /** The set's adopt input, as given. */
   declare readonly adopt?: pulumi.Output<boolean | "force">;
 
   constructor(name: string, args: BgpPeerSetArgs, opts?: pulumi.CustomResourceOptions) {
@@ -81,6 +83,7 @@ export interface TorArgs {
 /** Fields every peer of a rack shares: BgpPeer's spec fields and labels, not its identity. */
 export type RackPeerDefaults = Omit<BgpPeerSetEntry, "name" | "scope" | "node" | "hostname" | "peerIP" | "asNumber" | "nodeSelector" | "peerSelector">;
 
+/** The inputs of {@link RackPeers}: one rack's hosts, its ToRs, and what their peers share. */
 export interface RackPeersArgs {
   /** The rack's hosts: Calico node names. */
   hosts: In<In<string>[]>;
@@ -88,6 +91,7 @@ export interface RackPeersArgs {
   tors: In<In<TorArgs>[]>;
   /** What every peer of the rack shares, such as labels, password or keepOriginalNextHop. */
   peer?: In<RackPeerDefaults>;
+  /** As {@link BgpPeerSetArgs.adopt}: take the rack's existing peers over, equal ones without a write. */
   adopt?: In<boolean | "force">;
 }
 

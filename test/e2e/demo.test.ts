@@ -81,7 +81,11 @@ describe("npm run demo under a hostile environment", { concurrency: false }, () 
       "KUBECONFIG",
     ])
       assert.ok(ignored.includes(k), `${k} ignored: ${r.out}`);
-    assert.match(r.out, /started a local etcd at http:\/\/127\.0\.0\.1:\d+ \(data in \.demo\/etcd\)/);
+    const local = /started a local etcd at (http:\/\/127\.0\.0\.1:\d+) \(data in \.demo\/etcd\)/.exec(r.out)?.[1];
+    assert.ok(local, r.out);
+    // The program says where the peers go, among the stack's diagnostics, before they are written.
+    const said = r.out.indexOf(`pulumi-calico-bgppeer: BGP peers in etcd ${local} (from environment)`);
+    assert.ok(said >= 0 && said < r.out.indexOf("+ 7 created"), r.out);
     assert.match(r.out, /\+ 7 created/);
     assert.equal((r.out.match(/^(r\d-host\d\.\S+|rr-\S+)\s/gm) ?? []).length, 19, `the 19 peers, listed from the local etcd: ${r.out}`);
     assert.deepEqual(await realPeers(), { etcd: 0, kube: 0 });
@@ -90,7 +94,9 @@ describe("npm run demo under a hostile environment", { concurrency: false }, () 
   it("on the Kubernetes datastore too: a local kube-apiserver, nothing written to the named cluster", async () => {
     const r = demo(["--datastore", "kubernetes"], hostileEnv());
     assert.equal(r.status, 0, r.out);
-    assert.match(r.out, /started a local Kubernetes API server v1\.\d+\.\d+ at https:\/\/127\.0\.0\.1:\d+/);
+    const server = /started a local Kubernetes API server v1\.\d+\.\d+ at (https:\/\/127\.0\.0\.1:\d+)/.exec(r.out)?.[1];
+    assert.ok(server, r.out);
+    assert.ok(r.out.includes(`pulumi-calico-bgppeer: BGP peers in the Kubernetes API server ${server} (`), r.out);
     assert.deepEqual(await realPeers(), { etcd: 0, kube: 0 });
   });
 

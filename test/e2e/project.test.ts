@@ -71,6 +71,9 @@ describe("the packed package", () => {
       "package/LICENSE",
       "package/CHANGELOG.md",
       "package/README.md",
+      // The README links to these.
+      "package/docs/reference.md",
+      "package/docs/connection.md",
       "package/dist/provider/index.js",
       "package/dist/provider/dynamic/peer-provider.js",
       "package/dist/provider/dynamic/shim.js",

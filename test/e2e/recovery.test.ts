@@ -10,8 +10,8 @@ import { packedTarball, type UserProject, userProject } from "../harness/project
 import { ROOT } from "../harness/pulumi";
 
 /**
- * The README's "Recovering from an interrupted up", followed as a user would: `pulumi up` runs as
- * its own process group and is SIGKILLed while it writes; then the README's commands, taken from
+ * docs/guide.md's "Recovering from an interrupted up", followed as a user would: `pulumi up` runs as
+ * its own process group and is SIGKILLed while it writes; then its commands, taken from
  * its code blocks as written (placeholders filled in), are run when the symptom each one is for
  * shows, until etcd and the state hold exactly the declared peers.
  */
@@ -20,11 +20,11 @@ let work: string;
 let p: UserProject;
 const STATE = () => path.join(p.dir, ".pulumi-state");
 
-/** The commands of the README block marked `<!-- recovery:NAME -->`, placeholders filled in. */
+/** The commands of the guide's block marked `<!-- recovery:NAME -->`, placeholders filled in. */
 function step(name: string): string {
-  const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+  const readme = fs.readFileSync(path.join(ROOT, "docs", "guide.md"), "utf8");
   const m = new RegExp(`<!-- recovery:${name} -->\\s*\`\`\`sh\\n([\\s\\S]*?)\`\`\``).exec(readme);
-  assert.ok(m, `the README has the recovery step ${name}`);
+  assert.ok(m, `docs/guide.md has the recovery step ${name}`);
   return m[1]
     .split("\n")
     .map((l) => l.trim())
@@ -36,7 +36,7 @@ function step(name: string): string {
 
 function runStep(name: string): string {
   const r = p.run("bash", ["-e", "-c", step(name)]);
-  assert.equal(r.status, 0, `README step ${name} exited ${r.status}\n${step(name)}\n${r.stdout}${r.stderr}`);
+  assert.equal(r.status, 0, `guide step ${name} exited ${r.status}\n${step(name)}\n${r.stdout}${r.stderr}`);
   return r.stdout + r.stderr;
 }
 
@@ -74,7 +74,7 @@ async function killedUp(atLeast: number): Promise<void> {
   await exited;
 }
 
-/** The README's symptom of a lock: a command that takes it fails, naming it. */
+/** The guide's symptom of a lock: a command that takes it fails, naming it. */
 function assertLocked(): void {
   const r = p.pulumi(["refresh", "--yes"]);
   assert.notEqual(r.status, 0);
@@ -96,7 +96,7 @@ after(async () => {
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
-describe("recovering from a killed up, by the README", { concurrency: false }, () => {
+describe("recovering from a killed up, by docs/guide.md", { concurrency: false }, () => {
   it("a lock and pending operations: cancel, clear the pending creates, and the rerun takes back what landed", async () => {
     await killedUp(10);
     const landed = (await inEtcd()).length;
@@ -106,7 +106,7 @@ describe("recovering from a killed up, by the README", { concurrency: false }, (
     assertLocked();
     runStep("locked");
 
-    // The README's symptom: `pulumi stack export` lists them (an up would warn about them).
+    // The guide's symptom: `pulumi stack export` lists them (an up would warn about them).
     assert.ok((exported().pending_operations?.length ?? 0) > 0, "the killed up left pending operations in state");
     runStep("pending");
     assert.equal(exported().pending_operations?.length ?? 0, 0);

@@ -236,7 +236,10 @@ describe("import --from-etcdv2", () => {
     const out = path.join(dir, "legacy.ts");
     const r = cli(["import", "--from-etcdv2", etcd.endpoint, "--out", out]);
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stderr, `wrote 6 peer(s) to ${out}\n`);
+    assert.equal(
+      r.stderr,
+      `read 6 peer(s) from the v1 BGP peers in etcdv2 ${etcd.endpoint} (converted as calico-upgrade converts them)\nwrote 6 peer(s) to ${out}\n`,
+    );
     const text = fs.readFileSync(out, "utf8");
     assert.match(text, /from the v1 BGP peers in etcdv2 http:\/\/127\.0\.0\.1:\d+/);
     assert.match(

@@ -82,7 +82,7 @@ describe("inputs that did not come through check", () => {
     const r = await check({ name: "p", peerIP: "10.0.0.1", asNumber: 1, __provider: "exports.handler = …", __peerIP: "10.0.0.9" });
     assert.deepEqual(
       r.failures?.map((f) => f.reason),
-      ["__peerIP: is not a BGPPeer input; see the README for the inputs BgpPeer takes"],
+      ["__peerIP: is not a BGPPeer input; see docs/reference.md#inputs for the inputs BgpPeer takes"],
     );
   });
 });

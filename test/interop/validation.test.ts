@@ -10,7 +10,7 @@ import { generateCorpus, METADATA_POOLS, type PeerDoc, POOLS, pinnedDocs, toInpu
  * Differential validation: every document of a seeded corpus goes through our check and through
  * `calicoctl validate` (calicoctl's strict document parser, then libcalico-go's validator: what
  * `calicoctl create` runs before it writes, minus the BGPFilter lookup, which we do inside the
- * write transaction). Any disagreement must be one of the deliberate differences the README lists.
+ * write transaction). Any disagreement must be one of the deliberate differences docs/calico.md lists.
  */
 const SEED = 20261122;
 /** The release of the calicoctl that scripts/tools.js builds. */
@@ -19,7 +19,7 @@ const SIZE = 1200;
 
 /**
  * The deliberate differences: rules where we reject what calicoctl v3.31 accepts. Each has the
- * README's wording and recognizes our failure by field and reason. Keep this list and the README's
+ * wording of docs/calico.md and recognizes our failure by field and reason. Keep this list and docs/calico.md's
  * "Deliberate differences" section the same.
  */
 export const DELIBERATE: Array<{ readme: string; matches(f: RuleError): boolean }> = [

@@ -172,7 +172,7 @@ describe("check: v3 rules", () => {
       "peerIp: is not a BGPPeer input: did you mean peerIP? calicoctl matches field names case-insensitively, BgpPeer takes them as spelled",
     ]);
     assert.match(failures({ name: "p", peerIP: "10.0.0.1", ASNUMBER: 1 })[0], /^ASNUMBER: is not a BGPPeer input: did you mean asNumber\?/);
-    assert.match(failures({ name: "p", peerIP: "10.0.0.1", asNumber: 1, bogus: 1 })[0], /^bogus: is not a BGPPeer input; see the README/);
+    assert.match(failures({ name: "p", peerIP: "10.0.0.1", asNumber: 1, bogus: 1 })[0], /^bogus: is not a BGPPeer input; see docs\/reference\.md#inputs/);
   });
   it("tolerates unknown values during preview", () => {
     const r = checkInputs({ name: "p", peerIP: UNKNOWN, asNumber: UNKNOWN, node: "n1" });

@@ -150,6 +150,10 @@ describe("choosing the Kubernetes datastore and connecting to it", () => {
     const d3 = resolveDatastore({ env: { CALICOCTL_CONFIG: cfg, K8S_API_ENDPOINT: "https://ignored:1" } });
     assert.equal(d3.type === "kubernetes" && d3.kube.server, "https://k:6443", "with a file, calicoctl's env vars are not read");
     assert.equal(resolveDatastore({ env: {} }).type, "etcdv3");
+    // As calicoctl's envconfig: CALICO_<name> first, for etcd's variables too.
+    const e = resolveDatastore({ env: { CALICO_ETCD_ENDPOINTS: "http://a:2379", ETCD_ENDPOINTS: "http://b:2379", CALICO_ETCD_USERNAME: "u" } });
+    assert.ok(e.type === "etcdv3" && e.etcd.source === "environment");
+    assert.deepEqual([e.etcd.endpoints, e.etcd.username], [["http://a:2379"], "u"]);
     assert.equal(
       resolveDatastore({ env: { DATASTORE_TYPE: "kubernetes", KUBECONFIG: kc }, stack: stack({ "calico:etcdEndpoints": "http://e:2379" }) }).type,
       "etcdv3",

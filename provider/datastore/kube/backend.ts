@@ -222,7 +222,7 @@ class KubeBackend implements Backend {
     }
     if (r.status === 403) {
       throw new PermissionDeniedError(
-        `${op} failed: ${this.where} denied it (403 Forbidden): ${msg}. BgpPeer needs get, list, create, update and delete on bgppeers, and get and list on bgpfilters, in the API group crd.projectcalico.org (projectcalico.org for native v3 CRDs); see the README's ClusterRole.`,
+        `${op} failed: ${this.where} denied it (403 Forbidden): ${msg}. BgpPeer needs get, list, create, update and delete on bgppeers, and get and list on bgpfilters, in the API group crd.projectcalico.org (projectcalico.org for native v3 CRDs); see the ClusterRole in docs/kubernetes.md.`,
       );
     }
     if (r.status === 422) throw new InvalidInputError(`${op} failed: ${this.where} rejected the object: ${msg}. Nothing was written.`);
