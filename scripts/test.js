@@ -20,6 +20,7 @@ const needs = (group) => only.length === 0 || only.some((o) => o.startsWith(grou
 try {
   if (needs("integration") || needs("e2e")) {
     tools.ensureEtcd();
+    tools.ensureZsh();
     // kube-apiserver (1.34, and 1.36 for its int32 rule), etcd 3.5 and Calico's CRDs, for the Kubernetes-datastore tests.
     for (const version of Object.keys(tools.KUBE_BUILDS)) tools.ensureKube(version);
   }

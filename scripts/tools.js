@@ -272,21 +272,31 @@ function ensureKube(version = KUBERNETES_VERSION) {
 }
 
 /** etcd (Debian's etcd-server). Installed with apt-get when we are root; otherwise we say how. */
-function ensureEtcd() {
-  const found = have("etcd");
+/** `command` from PATH, or from Debian's `pkg`, installed with apt-get when run as root; else a loud failure. */
+function ensureDebian(command, pkg, hint) {
+  const found = have(command);
   if (found) return found;
   if (typeof process.getuid === "function" && process.getuid() === 0 && have("apt-get")) {
-    log("installing etcd-server with apt-get");
+    log(`installing ${pkg} with apt-get`);
     const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-    let r = spawnSync("apt-get", ["install", "-y", "-q", "etcd-server"], { stdio: ["ignore", "inherit", "inherit"], env });
+    let r = spawnSync("apt-get", ["install", "-y", "-q", pkg], { stdio: ["ignore", "inherit", "inherit"], env });
     if (r.status !== 0) {
       spawnSync("apt-get", ["update", "-q"], { stdio: ["ignore", "inherit", "inherit"], env });
-      r = spawnSync("apt-get", ["install", "-y", "-q", "etcd-server"], { stdio: ["ignore", "inherit", "inherit"], env });
+      r = spawnSync("apt-get", ["install", "-y", "-q", pkg], { stdio: ["ignore", "inherit", "inherit"], env });
     }
-    const after = have("etcd");
+    const after = have(command);
     if (after) return after;
   }
-  throw new ToolError("etcd is not installed. Install it with `sudo apt-get install -y etcd-server` (Debian/Ubuntu), or put an etcd 3.4+ binary on PATH.");
+  throw new ToolError(`${command} is not installed. Install it with \`sudo apt-get install -y ${pkg}\` (Debian/Ubuntu)${hint}.`);
+}
+
+function ensureEtcd() {
+  return ensureDebian("etcd", "etcd-server", ", or put an etcd 3.4+ binary on PATH");
+}
+
+/** zsh, which runs the completion script `calico-bgppeer completion zsh` prints (cli-habits.test.ts). */
+function ensureZsh() {
+  return ensureDebian("zsh", "zsh", "");
 }
 
 module.exports = {
@@ -297,6 +307,7 @@ module.exports = {
   ensureNode,
   ensureCalicoctl,
   ensureEtcd,
+  ensureZsh,
   ensureKube,
   ToolError,
   CACHE,
