@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { provider } from "../../provider";
 import type { SetOutputs } from "../../provider/core/set";
-import { FilterMissingError, PermissionDeniedError } from "../../provider/datastore/errors";
+import { FilterMissingError, PermissionDeniedError, UnsupportedFieldError } from "../../provider/datastore/errors";
 import { closeBackends } from "../../provider/datastore/select";
 import { impl as setImpl } from "../../provider/dynamic/set-provider";
 import { convertUID, METADATA_ANNOTATION } from "../../provider/model/kdd";
@@ -162,6 +162,36 @@ describe("Kubernetes datastore: update", () => {
     assert.equal(o.spec.asNumber, 65008);
     assert.equal(updated.outs.resourceVersion, o.metadata.resourceVersion);
     assert.equal(updated.outs.uid, created.outs.uid, "in place");
+  });
+});
+
+describe("Kubernetes datastore: a field the cluster's CRD does not have", () => {
+  // The v3.31 CRD has no keepaliveTime (Calico v3.32). The API server would drop it and answer
+  // 201, as it does for calicoctl; asked to be strict, it refuses, and so do we.
+  const refusal = (op: string) => (e: Error) => {
+    assert.ok(e instanceof UnsupportedFieldError, String(e));
+    assert.deepEqual([e.peer, e.operation, e.written], ["ka", op, "nothing"]);
+    assert.match(
+      e.message,
+      /^BGPPeer "ka": keepaliveTime: is not in the BGPPeer CRD of the Kubernetes API server https:\/\/127\.0\.0\.1:\d+ \(.*\) \(Calico added it in v3\.32\.0; the cluster's CRDs are older\), and the API server would drop it\. Nothing was written\. Install the CRDs of a Calico release that has keepaliveTime, or leave it out\.$/,
+    );
+    return true;
+  };
+
+  it("a create is refused, naming the field and the release that added it, and nothing is written", async () => {
+    await assert.rejects(
+      provider.create((await checked({ name: "ka", peerIP: "192.0.2.9", asNumber: 65009, keepaliveTime: "30s" })) as any),
+      refusal("create"),
+    );
+    assert.equal(await cr("ka"), undefined);
+  });
+
+  it("an update that adds it is refused, and the CR stays as it was", async () => {
+    const inputs = await checked({ name: "ka", peerIP: "192.0.2.9", asNumber: 65009 });
+    const created = await provider.create(inputs as any);
+    const before = await cr("ka");
+    await assert.rejects(provider.update!("ka", created.outs, { ...inputs, keepaliveTime: "30s" } as any), refusal("update"));
+    assert.deepEqual(await cr("ka"), before);
   });
 });
 

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import * as https from "node:https";
 import type { StoredPeer } from "../../model/codec";
+import { FIELDS } from "../../model/fields";
 import {
   type ApiGroup,
   CRD_GROUP_V1,
@@ -17,7 +18,15 @@ import {
 import { markOf } from "../../model/uid";
 import { type Backend, type ChunkResult, type DeleteResult, type SetWrite, type Stored, storedOf, unreadableStored, type WriteResult } from "../api";
 import { describeKube } from "../config";
-import { AuthenticationFailedError, ConfigError, DatastoreError, InvalidInputError, PermissionDeniedError, UnreachableError } from "../errors";
+import {
+  AuthenticationFailedError,
+  ConfigError,
+  DatastoreError,
+  InvalidInputError,
+  PermissionDeniedError,
+  UnreachableError,
+  UnsupportedFieldError,
+} from "../errors";
 import { execCredentials, type KubeSettings } from "./kubeconfig";
 
 /**
@@ -151,6 +160,14 @@ class KubeApi {
 function messageOf(r: Reply): string {
   return typeof r.body.message === "string" ? r.body.message : `HTTP ${r.status}`;
 }
+
+/**
+ * Writes ask the API server to refuse fields its CRD does not declare. Without it, the server
+ * drops them (pruning, with only a Warning header), as it does for calicoctl: a Calico v3.32
+ * field written to a v3.31 CRD would be lost, the write reported done, and every later preview
+ * would show the peer as changed.
+ */
+const STRICT = "?fieldValidation=Strict";
 
 class KubeBackend implements Backend {
   readonly type = "kubernetes";
@@ -321,6 +338,25 @@ class KubeBackend implements Backend {
     );
   }
 
+  /** A write's 400: fields the CRD does not declare (refused under STRICT), or the server's own words. */
+  private badRequest(op: string, name: string, r: Reply): DatastoreError {
+    const msg = messageOf(r);
+    const fields = [...msg.matchAll(/unknown field "spec\.([^"]+)"/g)].map((m) => m[1]);
+    if (!fields.length) return new DatastoreError(`${op} failed: ${this.where} answered 400: ${msg}`);
+    const problems = fields.map((f) => {
+      const since = (FIELDS as Record<string, { since?: string } | undefined>)[f]?.since;
+      return `${f}: is not in the BGPPeer CRD of ${this.where}${since ? ` (Calico added it in ${since}; the cluster's CRDs are older)` : ""}, and the API server would drop it`;
+    });
+    return new UnsupportedFieldError({
+      peer: name,
+      operation: op,
+      reason: problems.join("; "),
+      problems,
+      written: "nothing",
+      remedy: `Install the CRDs of a Calico release that has ${fields.join(" and ")}, or leave ${fields.length > 1 ? "them" : "it"} out.`,
+    });
+  }
+
   private async current(name: string, missingFilters: string[] = []): Promise<WriteResult> {
     return { ok: false, current: await this.getPeer(name), missingFilters };
   }
@@ -336,7 +372,8 @@ class KubeBackend implements Backend {
     const refused = await this.precheck(name, value, filters);
     if (refused) return refused;
     const group = await this.apiGroup();
-    const r = await this.call("create", "POST", await this.path("bgppeers"), crBody(value, group), [409]);
+    const r = await this.call("create", "POST", await this.path("bgppeers", undefined, STRICT), crBody(value, group), [400, 409]);
+    if (r.status === 400) throw this.badRequest("create", name, r);
     if (r.status === 409) return this.current(name);
     const stored = await this.view(r.body);
     return { ok: true, revision: stored.modRevision, stored };
@@ -346,7 +383,8 @@ class KubeBackend implements Backend {
     const refused = await this.precheck(name, value, filters);
     if (refused) return refused;
     const group = await this.apiGroup();
-    const r = await this.call("update", "PUT", await this.path("bgppeers", name), crBody(value, group, rev), [404, 409, 422]);
+    const r = await this.call("update", "PUT", await this.path("bgppeers", name, STRICT), crBody(value, group, rev), [400, 404, 409, 422]);
+    if (r.status === 400) throw this.badRequest("update", name, r);
     if (r.status === 404 || r.status === 409) return this.current(name);
     if (r.status === 422) {
       // The uid no longer matches: deleted and re-created since (Calico reads this as a conflict too).
