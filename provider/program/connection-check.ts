@@ -13,9 +13,10 @@ import { describe, describeKube, providerConfig, resolveDatastore, VERSION_KEYS 
  * fails the up before the engine sees a peer, and the settings it records stay the last ones that
  * worked.
  *
- * The read runs in a child process, synchronously, so that the constructor of the first peer can
- * throw a RunError, which Pulumi prints as it is. An asynchronous check could only fail the
- * peer's inputs, which Pulumi prints under three layers of "error serializing property".
+ * The read runs in a child process (connection-probe.ts), synchronously, so that the constructor
+ * of the first peer can throw a RunError, which Pulumi prints as it is. An asynchronous check
+ * could only fail the peer's inputs, which Pulumi prints under three layers of "error
+ * serializing property".
  */
 
 let checked = false;
@@ -49,7 +50,9 @@ export function checkConnectionOnce(): void {
   if (!Object.keys(values).some((k) => k !== VERSION_KEYS.stack)) return;
   // Loaded from its TypeScript sources (this repository's demo runs them through ts-node), the
   // child is the built module, which the demo builds first.
-  const script = __filename.endsWith(".js") ? __filename : path.join(__dirname, "..", "..", "dist", "provider", "program", "connection-check.js");
+  const script = __filename.endsWith(".js")
+    ? path.join(__dirname, "connection-probe.js")
+    : path.join(__dirname, "..", "..", "dist", "provider", "program", "connection-probe.js");
   if (!fs.existsSync(script)) {
     throw new pulumi.RunError(
       `pulumi-calico-bgppeer is loaded from its TypeScript sources and ${script} is missing: run \`npm run build:lib\` in its repository.`,
@@ -65,22 +68,3 @@ export function checkConnectionOnce(): void {
     );
   }
 }
-
-/** The child: one read with the settings on stdin; the typed error's message on stdout when it fails. */
-async function main(): Promise<void> {
-  const session = require("../core/session") as typeof import("../core/session");
-  const { closeBackends } = require("../datastore/select") as typeof import("../datastore/select");
-  let input = "";
-  for await (const chunk of process.stdin) input += chunk;
-  session.setStackConfig(JSON.parse(input));
-  try {
-    await session.withClient("the connection check before this up", (b) => b.getPeer("pulumi-calico-bgppeer-connection-check"));
-  } catch (e) {
-    process.stdout.write((e as Error).message);
-    process.exitCode = 1;
-  } finally {
-    closeBackends();
-  }
-}
-
-if (require.main === module) void main();
