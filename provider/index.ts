@@ -2,7 +2,18 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { serializedProvider } from "./program/bgp-peer";
 
 export { BgpPeer, BgpPeerArgs, SecretKeyRefArgs } from "./program/bgp-peer";
-/** The dynamic provider BgpPeer uses (the same object), for use with your own dynamic.Resource. */
+/**
+ * The dynamic provider BgpPeer uses (the same object), for use with your own dynamic.Resource, or
+ * for a script to drive. Outside a Pulumi program it connects with calicoctl's settings.
+ *
+ * @example Check and create a peer from a script (ETCD_ENDPOINTS set)
+ * ```ts
+ * import { provider } from "pulumi-calico-bgppeer";
+ * const { inputs, failures } = await provider.check!({}, { name: "rr", peerIP: "10.0.0.10", asNumber: 64512 });
+ * if (failures?.length) throw new Error(failures.map((f) => `${f.property}: ${f.reason}`).join("; "));
+ * const { id, outs } = await provider.create(inputs);
+ * ```
+ */
 export const provider: dynamic.ResourceProvider = serializedProvider();
 export type { PeerOutputs as BgpPeerOutputs } from "./core/outputs";
 export type { SetOutputs as BgpPeerSetOutputs, SetPeer as BgpPeerSetPeer } from "./core/set";

@@ -9,7 +9,17 @@ import { type PeerInputs, pickSpec, SPEC_FIELDS } from "../model/spec";
 
 type Json = Record<string, unknown>;
 
-/** What a BgpPeer's state holds: its normalized inputs plus what the datastore and Calico assigned. */
+/**
+ * What a BgpPeer's state holds: its normalized inputs plus what the datastore and Calico assigned.
+ *
+ * @example A peer state, as pulumi stack export shows its outputs
+ * ```ts
+ * const outs: BgpPeerOutputs = {
+ *   name: "rr", peerIP: "10.0.0.10", asNumber: 64512, scope: "global",
+ *   uid: "3c1e2c6a-8e0b-4a55-9d42-7f1e0c3b2a11", creationTimestamp: "2026-12-06T10:00:00Z", resourceVersion: "42",
+ * };
+ * ```
+ */
 export interface PeerOutputs extends PeerInputs {
   /** The peer's uid: etcd's value keeps it; Kubernetes assigns its own (state keeps Calico's form). */
   uid: string;

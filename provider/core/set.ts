@@ -19,7 +19,15 @@ import { backend, refuseFieldsTooNew, withClient } from "./session";
 
 type Json = Record<string, unknown>;
 
-/** A peer of a set as check normalizes it: BgpPeer's inputs without the name (the map's key) and adopt (the set's). */
+/**
+ * A peer of a set as check normalizes it: BgpPeer's inputs without the name (the map's key) and adopt (the set's).
+ *
+ * @example
+ * ```ts
+ * const rack = new RackPeers("rack1", { hosts: ["h1"], tors: [{ ip: "10.1.0.1", asNumber: 65101 }] });
+ * export const host1 = rack.peers.apply((p: Record<string, BgpPeerSetPeer>) => p["h1.10-1-0-1"].asNumber);
+ * ```
+ */
 export type SetPeer = Omit<PeerInputs, "name" | "adopt">;
 
 export interface SetInputs {
@@ -35,7 +43,15 @@ export interface SetInputs {
 
 export type { StoredMeta };
 
-/** A set's state: its inputs, and per peer what the datastore assigned. */
+/**
+ * A set's state: its inputs, and per peer what the datastore assigned.
+ *
+ * @example Each peer's uid, from a set's outputs
+ * ```ts
+ * const rack = new RackPeers("rack1", { hosts: ["h1"], tors: [{ ip: "10.1.0.1", asNumber: 65101 }] });
+ * export const uids = rack.stored.apply((s) => Object.fromEntries(Object.entries(s).map(([name, m]) => [name, m.uid])));
+ * ```
+ */
 export interface SetOutputs extends SetInputs {
   /** Per peer, by Calico name: uid, creationTimestamp, resourceVersion, and what the set does not manage. */
   stored: Record<string, StoredMeta>;

@@ -9,7 +9,14 @@
  * the dynamic provider host prints a failed call's stack, and its frames say nothing to a user.
  */
 
-/** What a failure left in the datastore. */
+/**
+ * What a failure left in the datastore.
+ *
+ * @example
+ * ```ts
+ * if (e instanceof DatastoreError && e.written === "unknown") console.error("run pulumi refresh once the datastore answers");
+ * ```
+ */
 export type Written =
   /** Nothing: the failure was found before any write. */
   | "nothing"
@@ -18,7 +25,14 @@ export type Written =
   /** Unknown: the datastore did not answer, and says nothing of what landed. */
   | "unknown";
 
-/** What every {@link DatastoreError} carries, for scripts to act on without parsing its message. */
+/**
+ * What every {@link DatastoreError} carries, for scripts to act on without parsing its message.
+ *
+ * @example
+ * ```ts
+ * if (e instanceof ConflictError) report({ peer: e.peer, set: e.set, written: e.written, remedy: e.remedy });
+ * ```
+ */
 export interface ErrorFields {
   /** The failure as a sentence without its subject and final period: "was changed outside Pulumi: …". */
   reason: string;
@@ -110,13 +124,41 @@ export class DatastoreError extends Error implements ErrorFields {
   }
 }
 
-/** The peer exists, and this resource may not take it over (no `adopt`, or another stack's mark). */
+/**
+ * The peer exists, and this resource may not take it over (no `adopt`, or another stack's mark).
+ *
+ * @example
+ * ```ts
+ * if (e instanceof AlreadyExistsError) console.error(`${e.peer} exists: ${e.remedy}`);
+ * ```
+ */
 export class AlreadyExistsError extends DatastoreError {}
-/** The peer changed in the datastore since the state last saw it (or belongs to another stack now); nothing was written. */
+/**
+ * The peer changed in the datastore since the state last saw it (or belongs to another stack now); nothing was written.
+ *
+ * @example
+ * ```ts
+ * if (e instanceof ConflictError) console.error(`${e.peer} changed outside Pulumi; run pulumi refresh`);
+ * ```
+ */
 export class ConflictError extends DatastoreError {}
-/** The peer is gone from the datastore (deleted outside Pulumi); nothing was written. */
+/**
+ * The peer is gone from the datastore (deleted outside Pulumi); nothing was written.
+ *
+ * @example
+ * ```ts
+ * if (e instanceof NotFoundError) console.error(`${e.peer} was deleted outside Pulumi`);
+ * ```
+ */
 export class NotFoundError extends DatastoreError {}
-/** A BGPFilter the peer names does not exist; nothing was written. */
+/**
+ * A BGPFilter the peer names does not exist; nothing was written.
+ *
+ * @example
+ * ```ts
+ * if (e instanceof FilterMissingError) console.error(`create the BGPFilter(s) ${e.missing.join(", ")} first`);
+ * ```
+ */
 export class FilterMissingError extends DatastoreError {
   constructor(
     fields: ErrorFields,
@@ -126,20 +168,69 @@ export class FilterMissingError extends DatastoreError {
     super(fields);
   }
 }
-/** The datastore did not answer: down, unreachable, wrong endpoint or TLS, or too slow. */
+/**
+ * The datastore did not answer: down, unreachable, wrong endpoint or TLS, or too slow.
+ *
+ * @example
+ * ```ts
+ * if (e instanceof UnreachableError) setTimeout(retry, 5_000); // nothing known to be written: e.written
+ * ```
+ */
 export class UnreachableError extends DatastoreError {}
-/** The datastore refused the credentials (wrong username or password, token, or client certificate). */
+/**
+ * The datastore refused the credentials (wrong username or password, token, or client certificate).
+ *
+ * @example
+ * ```ts
+ * if (e instanceof AuthenticationFailedError) console.error(`check the credentials for ${e.datastore}`);
+ * ```
+ */
 export class AuthenticationFailedError extends DatastoreError {}
-/** etcd has authentication on, and no username was configured: it answered "user name is empty". */
+/**
+ * etcd has authentication on, and no username was configured: it answered "user name is empty".
+ *
+ * @example
+ * ```ts
+ * if (e instanceof CredentialsMissingError) console.error("set calico:etcdUsername and calico:etcdPassword");
+ * ```
+ */
 export class CredentialsMissingError extends AuthenticationFailedError {}
-/** The credentials work, but may not do this operation on this key or resource. */
+/**
+ * The credentials work, but may not do this operation on this key or resource.
+ *
+ * @example
+ * ```ts
+ * if (e instanceof PermissionDeniedError) console.error(`${e.operation} needs more permissions: ${e.message}`);
+ * ```
+ */
 export class PermissionDeniedError extends DatastoreError {}
-/** Inputs that did not come through check, still hold a value unknown at preview, or that the datastore rejects; nothing was written. */
+/**
+ * Inputs that did not come through check, still hold a value unknown at preview, or that the datastore rejects; nothing was written.
+ *
+ * @example
+ * ```ts
+ * if (e instanceof InvalidInputError) console.error(e.problems ?? e.message);
+ * ```
+ */
 export class InvalidInputError extends DatastoreError {}
-/** A BGPPeer field the cluster's Calico release does not have; nothing was written. */
+/**
+ * A BGPPeer field the cluster's Calico release does not have; nothing was written.
+ *
+ * @example
+ * ```ts
+ * if (e instanceof UnsupportedFieldError) console.error(`upgrade Calico, or drop: ${e.problems?.join("; ")}`);
+ * ```
+ */
 export class UnsupportedFieldError extends DatastoreError {}
 
-/** Settings that cannot be used: a bad endpoint, a missing file, an unknown datastore type. */
+/**
+ * Settings that cannot be used: a bad endpoint, a missing file, an unknown datastore type.
+ *
+ * @example
+ * ```ts
+ * if (e instanceof ConfigError) console.error(`fix the connection settings: ${e.message}`);
+ * ```
+ */
 export class ConfigError extends Error {
   constructor(message: string) {
     super(message);

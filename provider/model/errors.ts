@@ -1,6 +1,12 @@
 /**
  * A rule violation found while checking a peer. `property` is the input field as the user spells it;
  * `reason` names the bad value and the rule. Secrets never reach either.
+ *
+ * @example
+ * ```ts
+ * const e = new RuleError("asNumber", '4294967296 is above 4294967295, the largest 4-byte AS number');
+ * e.message; // 'asNumber: 4294967296 is above 4294967295, the largest 4-byte AS number'
+ * ```
  */
 export class RuleError extends Error {
   constructor(

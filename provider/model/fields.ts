@@ -101,7 +101,14 @@ export const FIELDS = {
 export type SpecField = keyof typeof FIELDS;
 export const SPEC_FIELDS = Object.keys(FIELDS) as SpecField[];
 
-/** A key of a Kubernetes Secret, as Calico's BGPPeer spec.password.secretKeyRef names it. */
+/**
+ * A key of a Kubernetes Secret, as Calico's BGPPeer spec.password.secretKeyRef names it.
+ *
+ * @example
+ * ```ts
+ * const ref: SecretKeyRef = { name: "bgp-secrets", key: "rr" };
+ * ```
+ */
 export interface SecretKeyRef {
   /** The Secret's name. */
   name: string;
@@ -133,7 +140,14 @@ interface KindValue extends Omit<KindInput, "asn"> {
 
 type ValueOf<D, M> = D extends { kind: "enum"; values: readonly (infer V)[] } ? V : D extends { kind: infer K extends keyof M } ? M[K] : never;
 
-/** A normalized BGPPeerSpec: every field as stored, unset fields absent. */
+/**
+ * A normalized BGPPeerSpec: every field as stored, unset fields absent.
+ *
+ * @example Dotted AS numbers are numbers once stored
+ * ```ts
+ * const spec: PeerSpec = { node: "rack1-host1", peerIP: "192.168.1.1", asNumber: 65546 };
+ * ```
+ */
 export type PeerSpec = { -readonly [K in keyof typeof FIELDS]?: ValueOf<(typeof FIELDS)[K], KindValue> };
 /** The spec fields as a program gives them. */
 export type SpecInputs = { -readonly [K in keyof typeof FIELDS]?: ValueOf<(typeof FIELDS)[K], KindInput> };

@@ -17,7 +17,15 @@ export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 export type { PeerSpec, SecretKeyRef, SpecField } from "./fields";
 export { SPEC_FIELDS } from "./fields";
 
-/** What check returns and what state records as inputs: the Calico name, the spec, managed metadata. */
+/**
+ * What check returns and what state records as inputs: the Calico name, the spec, managed metadata.
+ *
+ * @example Seed terms in, check's normalized inputs out
+ * ```ts
+ * const { inputs } = await provider.check!({}, { scope: "node", node: "rack1__host1", peerIP: "192.168.1.1", asNumber: "1.10" });
+ * // inputs: { name: "rack1-host1.192-168-1-1", node: "rack1-host1", peerIP: "192.168.1.1", asNumber: 65546 }
+ * ```
+ */
 export interface PeerInputs extends PeerSpec {
   /** The Calico name (metadata.name): the etcd key's last part, or the custom resource's name. */
   name: string;

@@ -24,13 +24,36 @@ type InputOf<T> = [T] extends [(infer E)[]] ? In<In<E>[]> : [T] extends [object]
  */
 export type SecretKeyRefArgs = { [K in keyof SecretKeyRef]: In<SecretKeyRef[K]> };
 
-/** The BGPPeerSpec inputs, one per field of the field table (provider/model/fields.ts), with its documentation. */
+/**
+ * The BGPPeerSpec inputs, one per field of the field table (provider/model/fields.ts), with its documentation.
+ *
+ * @example
+ * ```ts
+ * new BgpPeer("rr", { peerIP: "10.0.0.10", asNumber: 64512, keepOriginalNextHop: true, maxRestartTime: "2m" });
+ * ```
+ */
 export type BgpPeerSpecArgs = { [K in keyof SpecInputs]?: InputOf<NonNullable<SpecInputs[K]>> };
 
-/** The spec outputs: set (normalized, as stored) only for the fields given in args. */
+/**
+ * The spec outputs: set (normalized, as stored) only for the fields given in args.
+ *
+ * @example
+ * ```ts
+ * const rr = new BgpPeer("rr", { peerIP: "10.0.0.10", asNumber: "1.10" });
+ * export const asNumber = rr.asNumber; // 65546: dotted notation, as Calico stores it
+ * ```
+ */
 export type BgpPeerSpecOutputs = { readonly [K in keyof PeerSpec]?: pulumi.Output<NonNullable<PeerSpec[K]>> };
 
-/** Inputs of a BgpPeer: the Calico name, the seed model's terms, the spec, managed metadata and adopt. */
+/**
+ * Inputs of a BgpPeer: the Calico name, the seed model's terms, the spec, managed metadata and adopt.
+ *
+ * @example The seed's v1 terms (the name is calico-upgrade's, "rack1-host1.192-168-1-1"), and v3 terms
+ * ```ts
+ * const v1: BgpPeerArgs = { scope: "node", node: "rack1-host1", peerIP: "192.168.1.1", asNumber: "1.10" };
+ * const v3: BgpPeerArgs = { name: "rr-v6", peerIP: "[2001:db8::10]:179", asNumber: 64512, labels: { role: "rr" } };
+ * ```
+ */
 export interface BgpPeerArgs extends BgpPeerSpecArgs {
   /** The Calico name, which is the etcd key. Defaults: calico-upgrade's name in the seed model, else the resource name. */
   name?: In<string>;

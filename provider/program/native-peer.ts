@@ -10,6 +10,11 @@ import type { BgpPeerArgs } from "./bgp-peer";
  *
  * A hand-written class rather than the SDK generated from the schema: it takes BgpPeerArgs, whose
  * types and docs derive from the field table like the schema's, with no second package to publish.
+ *
+ * @example
+ * ```ts
+ * new NativeBgpPeer("rr-v4", { peerIP: "10.0.0.10", asNumber: 64512 });
+ * ```
  */
 export class NativeBgpPeer extends pulumi.CustomResource {
   /** The Calico name (metadata.name), also the resource's id. */

@@ -9,10 +9,27 @@ import setShim = require("../dynamic/set-shim");
 
 type In<T> = pulumi.Input<T>;
 
-/** One peer of a set: BgpPeer's inputs (the Calico name, or seed terms that derive it), without adopt, which is the set's. */
+/**
+ * One peer of a set: BgpPeer's inputs (the Calico name, or seed terms that derive it), without adopt, which is the set's.
+ *
+ * @example
+ * ```ts
+ * const entry: BgpPeerSetEntry = { name: "edge-a", peerIP: "192.0.2.1", asNumber: 64600, nodeSelector: "edge == 'true'" };
+ * ```
+ */
 export type BgpPeerSetEntry = Omit<BgpPeerArgs, "adopt">;
 
-/** The inputs of a {@link BgpPeerSet}. */
+/**
+ * The inputs of a {@link BgpPeerSet}.
+ *
+ * @example The peers as a map by Calico name, taking over the ones calicoctl made
+ * ```ts
+ * const args: BgpPeerSetArgs = {
+ *   peers: { "edge-a": { peerIP: "192.0.2.1", asNumber: 64600 }, "edge-b": { peerIP: "192.0.2.2", asNumber: 64600 } },
+ *   adopt: true,
+ * };
+ * ```
+ */
 export interface BgpPeerSetArgs {
   /**
    * The peers, as a list or as a map by Calico name. Each is validated as a BgpPeer is, and written
@@ -72,7 +89,14 @@ export class BgpPeerSet extends pulumi.CustomResource {
   }
 }
 
-/** A top-of-rack switch the rack's hosts peer with. */
+/**
+ * A top-of-rack switch the rack's hosts peer with.
+ *
+ * @example
+ * ```ts
+ * const tors: TorArgs[] = [{ ip: "10.1.0.1", asNumber: 65101 }, { ip: "2001:db8:1::1", asNumber: "1.10" }];
+ * ```
+ */
 export interface TorArgs {
   /** Its address, each host's peerIP ("<IPv4>" or "<IPv6>"): the peers' names end in it, as calico-upgrade names them. */
   ip: In<string>;
@@ -80,10 +104,28 @@ export interface TorArgs {
   asNumber: In<number | string>;
 }
 
-/** Fields every peer of a rack shares: BgpPeer's spec fields and labels, not its identity. */
+/**
+ * Fields every peer of a rack shares: BgpPeer's spec fields and labels, not its identity.
+ *
+ * @example
+ * ```ts
+ * const peer: RackPeerDefaults = { labels: { rack: "rack1" }, keepOriginalNextHop: true, password: { secretKeyRef: { name: "tor", key: "r1" } } };
+ * ```
+ */
 export type RackPeerDefaults = Omit<BgpPeerSetEntry, "name" | "scope" | "node" | "hostname" | "peerIP" | "asNumber" | "nodeSelector" | "peerSelector">;
 
-/** The inputs of {@link RackPeers}: one rack's hosts, its ToRs, and what their peers share. */
+/**
+ * The inputs of {@link RackPeers}: one rack's hosts, its ToRs, and what their peers share.
+ *
+ * @example
+ * ```ts
+ * const args: RackPeersArgs = {
+ *   hosts: Array.from({ length: 40 }, (_, i) => `rack1-host${i + 1}`),
+ *   tors: [{ ip: "10.1.0.1", asNumber: 65101 }, { ip: "10.1.0.2", asNumber: 65101 }],
+ *   peer: { labels: { rack: "rack1" } },
+ * };
+ * ```
+ */
 export interface RackPeersArgs {
   /** The rack's hosts: Calico node names. */
   hosts: In<In<string>[]>;
