@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import type * as grpc from "@grpc/grpc-js";
+import type * as enginePb from "@pulumi/pulumi/proto/engine_pb";
 import type * as pluginPb from "@pulumi/pulumi/proto/plugin_pb";
 import type * as providerPb from "@pulumi/pulumi/proto/provider_pb";
 import type * as structPb from "google-protobuf/google/protobuf/struct_pb";
@@ -9,7 +10,7 @@ import { previewNew } from "../core/preview";
 import { configuredVersion, setStackConfig } from "../core/session";
 import { createSet, deleteSet, peerInputs, readSet, type SetInputs, type SetOutputs, updateSet } from "../core/set";
 import { checkSet } from "../core/set-inputs";
-import { providerConfig } from "../datastore/config";
+import { describe, describeKube, providerConfig, resolveDatastore } from "../datastore/config";
 import { INT32_MAX } from "../model/fields";
 import { checkInputs, containsUnknown, type PeerInputs, SPEC_FIELDS, specEqual, UNKNOWN } from "../model/spec";
 import { packageSchema, SET_TOKEN } from "./schema";
@@ -35,6 +36,31 @@ const pb = sdk("@pulumi/pulumi/proto/provider_pb") as typeof providerPb;
 const plugin = sdk("@pulumi/pulumi/proto/plugin_pb") as typeof pluginPb;
 const struct = sdk("google-protobuf/google/protobuf/struct_pb") as typeof structPb;
 const empty = sdk("google-protobuf/google/protobuf/empty_pb") as { Empty: new () => unknown };
+const engineRpc = sdk("@pulumi/pulumi/proto/engine_grpc_pb") as {
+  EngineClient: new (address: string, credentials: grpc.ChannelCredentials) => grpc.Client & { log(req: unknown, cb: (e: unknown) => void): void };
+};
+const engineMessages = sdk("@pulumi/pulumi/proto/engine_pb") as typeof enginePb;
+
+/**
+ * Once per provider process, among the run's diagnostics: which datastore the peers go to, and
+ * which setting chose it (as the TypeScript program says it for the dynamic providers). Settings
+ * that do not resolve are left to the first operation's error.
+ */
+function announce(engine: string | undefined, settings: Record<string, string>): void {
+  if (!engine) return;
+  let where: string;
+  try {
+    const d = resolveDatastore({ stack: (key) => settings[key], env: process.env });
+    where = d.type === "etcdv3" ? describe(d.etcd) : describeKube(d.kube);
+  } catch {
+    return;
+  }
+  const client = new engineRpc.EngineClient(engine, grpcJs.credentials.createInsecure());
+  const req = new engineMessages.LogRequest();
+  req.setSeverity(engineMessages.LogSeverity.INFO);
+  req.setMessage(`pulumi-calico-bgppeer: BGP peers in ${where}`);
+  client.log(req, () => client.close());
+}
 
 /** The secret wrapper Pulumi puts around a secret value inside a Struct. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -191,7 +217,8 @@ async function readSetRequest(req: providerPb.ReadRequest): Promise<providerPb.R
   return res;
 }
 
-export function providerService(version: string): grpc.UntypedServiceImplementation {
+export function providerService(version: string, engine?: string): grpc.UntypedServiceImplementation {
+  let announced = false;
   return {
     getPluginInfo: serve(() => {
       const info = new plugin.PluginInfo();
@@ -223,7 +250,10 @@ export function providerService(version: string): grpc.UntypedServiceImplementat
       req.getVariablesMap().forEach((v: string, k: string) => {
         settings[k.replace(/^calico:config:/, "calico:")] ??= v;
       });
-      setStackConfig(providerConfig((key) => settings[key]));
+      const values = providerConfig((key) => settings[key]);
+      setStackConfig(values);
+      if (!announced) announce(engine, values);
+      announced = true;
       const res = new pb.ConfigureResponse();
       // Secrets are stripped before resources reach the provider and re-marked on outputs of the same name.
       res.setAcceptsecrets(false);
@@ -340,9 +370,10 @@ export function providerService(version: string): grpc.UntypedServiceImplementat
 }
 
 /** Starts the server on a free loopback port and prints the port, as the engine expects, on stdout. */
-export function startServer(version: string): Promise<grpc.Server> {
+/** `engine`: the engine's address, for the provider's messages (the last argument the engine passes). */
+export function startServer(version: string, engine?: string): Promise<grpc.Server> {
   const server = new grpcJs.Server();
-  server.addService(rpc.ResourceProviderService, providerService(version));
+  server.addService(rpc.ResourceProviderService, providerService(version, engine));
   return new Promise((resolve, reject) => {
     server.bindAsync("127.0.0.1:0", grpcJs.ServerCredentials.createInsecure(), (e, port) => {
       if (e) return reject(e);

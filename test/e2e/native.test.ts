@@ -135,6 +135,11 @@ for (const make of [etcdStore, kubeStore]) {
       for (const [k, v] of Object.entries(s.config)) p.ok(["config", "set", k, v]);
       const up = p.ok(["up", "--yes"]);
       assert.match(up, /\+ 4 created/);
+      // The provider says where the peers go, once, among the run's diagnostics.
+      assert.match(
+        up,
+        /pulumi-calico-bgppeer: BGP peers in (etcd http:\/\/127\.0\.0\.1:\d+ \(from stack config\)|the Kubernetes API server https:\/\/127\.0\.0\.1:\d+ \()/,
+      );
       assert.equal((await s.spec("rack2-host2.10-2-0-1"))!.node, "rack2-host2", "the set's peers are written");
       assert.match(p.ok(["stack", "output", "torUid"]), /^[0-9a-f-]{36}\n$/);
     });
