@@ -39,6 +39,23 @@ describe("docs/compatibility.md's table is the tested matrix (scripts/matrix.js)
     );
   });
 
+  it("the README's short table gives, per Node.js line, the newest SDK the matrix runs there", () => {
+    const rows = table(README, "## Compatibility");
+    const newest = (nodes: number[]) =>
+      LINES.filter((l) => nodes.includes(l.node))
+        .map((l) => l.sdk)
+        .sort((a, b) => a.localeCompare(b, "en", { numeric: true }))
+        .pop();
+    assert.deepEqual(
+      rows.map((r) => [r[0], r[1].split(" ")[0]]),
+      [
+        ["22 or 24", newest([22, 24])],
+        ["20", newest([20])],
+      ],
+    );
+    assert.ok(README.includes(`npm install @pulumi/pulumi@${newest([20])}`), "the Node 20 pin");
+  });
+
   it("every line's tools are ones scripts/tools.js can make", () => {
     for (const l of LINES) {
       assert.ok(tools.PULUMI_BUILDS[l.cli], `a Pulumi CLI build for ${l.cli}`);
