@@ -159,6 +159,12 @@ describe("docs/connection.md's table is the code's list of settings", () => {
       SECRET_CONFIG.filter((k) => byKey.has(k)).sort((a, b) => rows.findIndex((r) => r[1] === a) - rows.findIndex((r) => r[1] === b)),
     );
     assert.equal(SECRET_CONFIG.filter((k) => !byKey.has(k)).length, 0);
+    // The README names them too, where it says they must be set with --secret.
+    const said = README.slice(README.indexOf("## Connection settings"), README.indexOf("## Compatibility"));
+    assert.deepEqual(
+      [...said.matchAll(/`(calico:[A-Za-z0-9]+)`/g)].map((m) => m[1]).filter((k) => SECRET_CONFIG.includes(k)),
+      SECRET_CONFIG,
+    );
     assert.ok(rows.every((r) => r[5] === "yes" || r[5] === "no"));
   });
 
