@@ -213,7 +213,8 @@ Examples:
 
 It connects as calicoctl does: -c FILE, else ETCD_ENDPOINTS (and ETCD_* credentials) or
 DATASTORE_TYPE=kubernetes with KUBECONFIG, else CALICOCTL_CONFIG, else /etc/calico/calicoctl.cfg.
-Exit status: 0 on success, 1 on any failure, with the reason on stderr.`,
+Exit status: 0 on success, 1 on any failure, with the reason on stderr (diff --exit-code: 1 when
+something would change, 2 on a failure).`,
     );
   let failed = false;
 
