@@ -326,6 +326,20 @@ export function configuredCalicoVersion({ stack, env = process.env }: ResolveInp
   return { version, source };
 }
 
+/**
+ * The line the program (dynamic resources) and the native provider print once per run: where the
+ * peers go, and which setting chose it. Undefined when the settings do not resolve: the first
+ * operation's error says why, with the peer it was for.
+ */
+export function announcement(stack: (key: string) => string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  try {
+    const d = resolveDatastore({ stack, env });
+    return `pulumi-calico-bgppeer: BGP peers in ${d.type === "etcdv3" ? describe(d.etcd) : describeKube(d.kube)}`;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A description of the settings that is safe to print: endpoints and source, no credentials. */
 export function describe(s: ConnectionSettings): string {
   return `etcd ${s.endpoints.join(",")} (from ${s.source})`;

@@ -10,7 +10,7 @@ import { previewNew } from "../core/preview";
 import { configuredVersion, setStackConfig } from "../core/session";
 import { createSet, deleteSet, peerInputs, readSet, type SetInputs, type SetOutputs, updateSet } from "../core/set";
 import { checkSet } from "../core/set-inputs";
-import { describe, describeKube, providerConfig, resolveDatastore } from "../datastore/config";
+import { announcement, providerConfig } from "../datastore/config";
 import { INT32_MAX } from "../model/fields";
 import { checkInputs, containsUnknown, type PeerInputs, SPEC_FIELDS, specEqual, UNKNOWN } from "../model/spec";
 import { packageSchema, SET_TOKEN } from "./schema";
@@ -42,23 +42,17 @@ const engineRpc = sdk("@pulumi/pulumi/proto/engine_grpc_pb") as {
 const engineMessages = sdk("@pulumi/pulumi/proto/engine_pb") as typeof enginePb;
 
 /**
- * Once per provider process, among the run's diagnostics: which datastore the peers go to, and
- * which setting chose it (as the TypeScript program says it for the dynamic providers). Settings
- * that do not resolve are left to the first operation's error.
+ * Once per provider process, among the run's diagnostics, through the engine's log: the
+ * announcement the TypeScript program makes for the dynamic providers, for programs that run none
+ * of our code (YAML, Go, the generated SDKs).
  */
 function announce(engine: string | undefined, settings: Record<string, string>): void {
-  if (!engine) return;
-  let where: string;
-  try {
-    const d = resolveDatastore({ stack: (key) => settings[key], env: process.env });
-    where = d.type === "etcdv3" ? describe(d.etcd) : describeKube(d.kube);
-  } catch {
-    return;
-  }
+  const line = announcement((key) => settings[key]);
+  if (!engine || !line) return;
   const client = new engineRpc.EngineClient(engine, grpcJs.credentials.createInsecure());
   const req = new engineMessages.LogRequest();
   req.setSeverity(engineMessages.LogSeverity.INFO);
-  req.setMessage(`pulumi-calico-bgppeer: BGP peers in ${where}`);
+  req.setMessage(line);
   client.log(req, () => client.close());
 }
 
@@ -369,8 +363,10 @@ export function providerService(version: string, engine?: string): grpc.UntypedS
   };
 }
 
-/** Starts the server on a free loopback port and prints the port, as the engine expects, on stdout. */
-/** `engine`: the engine's address, for the provider's messages (the last argument the engine passes). */
+/**
+ * Starts the server on a free loopback port and prints the port, as the engine expects, on stdout.
+ * `engine`: the engine's address, for the provider's messages (the last argument the engine passes).
+ */
 export function startServer(version: string, engine?: string): Promise<grpc.Server> {
   const server = new grpcJs.Server();
   server.addService(rpc.ResourceProviderService, providerService(version, engine));

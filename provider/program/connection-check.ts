@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { describe, describeKube, providerConfig, resolveDatastore, VERSION_KEYS } from "../datastore/config";
+import { announcement, providerConfig, VERSION_KEYS } from "../datastore/config";
 
 /**
  * The engine records the stack's `calico:` settings as the provider's inputs at every `pulumi up`,
@@ -26,17 +26,13 @@ let announced = false;
  * Once per run, the first time a peer is declared: which datastore the peers go to, and which
  * setting chose it, among the stack's diagnostics (a user with DATASTORE_TYPE left in their shell
  * sees it before a preview is approved). The provider resolves the same settings from the same
- * environment; settings it will refuse are left to its error.
+ * environment.
  */
 function announceOnce(): void {
   if (announced) return;
   announced = true;
-  try {
-    const d = resolveDatastore({ stack: (key) => pulumi.runtime.getConfig(key), env: process.env });
-    void pulumi.log.info(`pulumi-calico-bgppeer: BGP peers in ${d.type === "etcdv3" ? describe(d.etcd) : describeKube(d.kube)}`);
-  } catch {
-    // The provider's configure or first operation reports it, with the peer it was for.
-  }
+  const line = announcement((key) => pulumi.runtime.getConfig(key));
+  if (line) void pulumi.log.info(line);
 }
 
 /** At an up, the first time a peer is declared: the read, or a RunError saying why it failed. */
