@@ -406,15 +406,17 @@ something would change, 2 on a failure).`,
     }
     const live: Record<string, Record<string, unknown>> = {};
     for (const [name, kv] of found) {
+      let view: PeerView;
       try {
-        const r = toInputs(peerView(name, kv));
-        const c = "message" in r ? { failures: [r.message] } : checkManifest({ where: name, ...r });
-        if ("failures" in c) throw new CliError(`BGPPeer(${name}) in the datastore: ${c.failures.join("; ")}`);
-        live[name] = c.inputs as unknown as Record<string, unknown>;
+        view = peerView(name, kv);
       } catch (e) {
         if (e instanceof UnreadableValueError) throw new CliError(e.message);
         throw e;
       }
+      const r = toInputs(view);
+      const c = "message" in r ? { failures: [r.message] } : checkManifest({ where: name, ...r });
+      if ("failures" in c) throw new CliError(`BGPPeer(${name}) in the datastore: ${c.failures.join("; ")}`);
+      live[name] = c.inputs as unknown as Record<string, unknown>;
     }
     const lines = setChanges(live, wanted, (n) => `BGPPeer(${n})`);
     for (const line of lines) out(`${line}\n`);

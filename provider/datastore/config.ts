@@ -158,7 +158,8 @@ export function resolveConnection({ stack, env = process.env }: ResolveInputs): 
   const timeout = parseTimeout(stackGet(STACK_KEYS.timeout) ?? env[ENV_KEYS.timeout], timeoutWhere);
 
   if (stackGet(STACK_KEYS.endpoints)) return fromGetter(stackGet, STACK_KEYS, "stack config", timeout);
-  if (envGetter(env)(ENV_KEYS.endpoints)) return fromGetter(envGetter(env), ENV_KEYS, "environment", timeout);
+  const envGet = envGetter(env);
+  if (envGet(ENV_KEYS.endpoints)) return fromGetter(envGet, ENV_KEYS, "environment", timeout);
 
   const explicitFile = stackGet(STACK_KEYS.configFile) ?? env[ENV_KEYS.configFile];
   const file = explicitFile ?? DEFAULT_CALICOCTL_CONFIG;
