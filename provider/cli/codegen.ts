@@ -197,6 +197,9 @@ function header(views: PeerView[], opts: CodegenOptions, what: string): string[]
     "// Each peer is declared exactly as it was found, with adopt: true: where it exists, the first",
     "// `pulumi up` takes it over without writing (its uid and creationTimestamp are kept), and",
     "// creates it where it does not. Edit freely from then on.",
+    '// Import this module from the program (`import "./peers";` in index.ts) rather than making it',
+    "// the program: a program's exports are stack outputs, and these hold every peer, which each",
+    "// preview and up would print.",
   ];
 }
 

@@ -104,19 +104,28 @@ function foreignMark(peer: StoredPeer | undefined, owner: string | undefined, ad
 /**
  * Taking over a stored peer: the value to write (its uid, creationTimestamp and unmanaged parts
  * kept), and whether the stored object already says all of it, in which case nothing is written.
+ * `storedValue` is the stored text: when the value to write is the same bytes (a peer calicoctl
+ * wrote as the program declares it, the usual case of an import), it says all of it without
+ * decoding the value again.
  */
-export function adoption(inputs: PeerInputs, stored: StoredPeer, now: string): { value: string; same: boolean } {
+export function adoption(inputs: PeerInputs, stored: StoredPeer, now: string, storedValue?: string): { value: string; same: boolean } {
   const labelKeys = Object.keys(inputs.labels ?? {});
   const annotationKeys = Object.keys(inputs.annotations ?? {});
   const preserved = preservedParts(stored, labelKeys, annotationKeys);
   // A peer without a uid (hand-written) gets one, as calicoctl's update would give it.
   const meta = { uid: stored.uid || createUid(undefined, inputs.name), creationTimestamp: stored.creationTimestamp || now };
   const value = desiredValue(inputs, meta, preserved);
-  const written = decodeValue(peerKey(inputs.name), value);
+  const says = (): boolean => {
+    if (value === storedValue) return true;
+    const written = decodeValue(peerKey(inputs.name), value);
+    return (
+      SPEC_FIELDS.every((f) => specEqual(f, stored.spec[f], written.spec[f])) &&
+      sortedJson(pickKeys(stored.labels, labelKeys)) === sortedJson(inputs.labels) &&
+      sortedJson(pickKeys(stored.annotations, annotationKeys)) === sortedJson(inputs.annotations)
+    );
+  };
   const same =
-    SPEC_FIELDS.every((f) => specEqual(f, stored.spec[f], written.spec[f])) &&
-    sortedJson(pickKeys(stored.labels, labelKeys)) === sortedJson(inputs.labels) &&
-    sortedJson(pickKeys(stored.annotations, annotationKeys)) === sortedJson(inputs.annotations) &&
+    says() &&
     stored.uid !== undefined &&
     stored.creationTimestamp !== undefined &&
     // Taken from another stack (adopt: "force"): written, so that its mark names this stack now.
@@ -155,7 +164,7 @@ export function decide(c: Case, judge: Judge): Decision {
     const own = judge.isOwnWrite(c.owner, peer);
     if (!c.adopt && !own) return { act: "refuse", refusal: { kind: "exists", uid: peer.uid, created: peer.creationTimestamp } };
     const why = own ? "reclaim" : "adopt";
-    const a = adoption(declared, peer, now);
+    const a = adoption(declared, peer, now, stored.value);
     return a.same ? { act: "keep", from: "stored", why } : { act: "update", value: a.value, rev: stored.modRevision, why };
   }
 

@@ -1,11 +1,11 @@
-import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
-import type * as dynamic from "@pulumi/pulumi/dynamic";
+import type * as pulumi from "@pulumi/pulumi";
 import { type PeerSpec, type SecretKeyRef, SPEC_FIELDS, type SpecInputs } from "../model/fields";
 import { OWNER_KEY, PEER_PREFIX } from "../model/keys";
 import { usesSeedTerms } from "../model/seed";
 import { warnUntestedRuntime } from "./compat";
-import { checkConnectionOnce } from "./connection-check";
+import { checkConnectionOnce, withConnectionChecked } from "./connection-check";
+import { providerText } from "./provider-text";
+import { CustomResource, getConfig, getProject, getStack, isConfigSecret } from "./sdk";
 
 import shim = require("../dynamic/shim");
 
@@ -113,7 +113,7 @@ export interface BgpPeer extends BgpPeerSpecOutputs {}
  * and cost 183 bytes of state per peer.
  */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface only declares the spec outputs, which the engine sets.
-export class BgpPeer extends pulumi.CustomResource {
+export class BgpPeer extends CustomResource {
   // Spec fields (BgpPeerSpecOutputs, merged in above), labels, annotations and adopt are set
   // (normalized, as stored) only when given in args.
   /** The Calico name (metadata.name), also the resource's id. */
@@ -147,9 +147,9 @@ export class BgpPeer extends pulumi.CustomResource {
     Object.assign(props, args);
     // Without a name, a seed-model peer gets calico-upgrade's name (derived in check); any other the resource name.
     props.name = args.name ?? (usesSeedTerms(args) ? undefined : name);
-    props.__provider = providerText();
+    props.__provider = providerText(shim, "shim");
     props[OWNER_KEY] = owner();
-    super(TYPE, name, props, opts);
+    super(TYPE, name, props, withConnectionChecked(opts));
   }
 
   /**
@@ -187,7 +187,7 @@ export function hasType(obj: unknown, type: string): boolean {
 
 /** The declaring stack, "<project>/<stack>": it fixes the uid a create gives a peer (model/uid.ts). */
 export function owner(): string {
-  return `${pulumi.getProject()}/${pulumi.getStack()}`;
+  return `${getProject()}/${getStack()}`;
 }
 
 /** Stack config that holds key material, which Pulumi must keep encrypted. */
@@ -201,8 +201,7 @@ let secretsChecked = false;
  */
 export function refusePlaintextSecrets(): void {
   if (secretsChecked) return;
-  const runtime = pulumi.runtime as unknown as { getConfig(k: string): string | undefined; isConfigSecret?(k: string): boolean };
-  const plain = SECRET_CONFIG.filter((k) => runtime.getConfig(k) !== undefined && runtime.isConfigSecret?.(k) === false);
+  const plain = SECRET_CONFIG.filter((k) => getConfig(k) !== undefined && isConfigSecret(k) === false);
   if (plain.length) {
     throw new Error(
       `${plain.join(" and ")} ${plain.length > 1 ? "are" : "is"} set in plain text: Pulumi would store ${plain.length > 1 ? "them" : "it"} unencrypted in state. Set ${plain.length > 1 ? "them" : "it"} again as a secret: ${plain.map((k) => `pulumi config set --secret ${k} <value>`).join(", ")}.`,
@@ -220,41 +219,4 @@ export function importRefusal(name: string, id: pulumi.Input<string>): string {
     `as it is in the datastore (\`calicoctl get bgppeer <name> -o yaml\`, or \`calico-bgppeer import <name>\`) with \`name\` set to its Calico name, and set \`adopt: true\`: ` +
     `the next \`pulumi up\` takes it over, keeps its uid and creationTimestamp, and writes only if the spec differs.`
   );
-}
-
-const texts = new Map<object, pulumi.Output<string>>();
-
-/**
- * `__provider`, serialized once per program and shim as pulumi.dynamic.Resource serializes it. The
- * closure must capture a variable named `provider`: its name is part of the text stored in state,
- * so any other name would show every existing peer as changed.
- */
-export function providerText(shimModule: object = shim): pulumi.Output<string> {
-  let text = texts.get(shimModule);
-  if (text) return text;
-  const provider = serializedProvider(shimModule);
-  const fn = pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
-  text = pulumi.output(fn).apply((f): pulumi.Output<string> => (f.containsSecrets ? pulumi.secret(f.text) : pulumi.output(f.text)));
-  texts.set(shimModule, text);
-  return text;
-}
-
-const chosen = new Map<object, dynamic.ResourceProvider>();
-
-/**
- * A shim module's exports object when Pulumi's serializer will write it as
- * `require("pulumi-calico-bgppeer/shim")`: the package sits at node_modules/pulumi-calico-bgppeer
- * below the program's directory. Anywhere else (this repository, `npm link`, pnpm's
- * node_modules/.pnpm/<name>@<version>/ paths, which would put the version into the require), a
- * plain copy of it, which the serializer writes out by value. Both forms work in every version.
- */
-export function serializedProvider(shimModule: object = shim): dynamic.ResourceProvider {
-  let p = chosen.get(shimModule);
-  if (p) return p;
-  const parts = path.relative(process.cwd(), __filename).split(path.sep);
-  const at = parts.indexOf("node_modules");
-  const installed = at >= 0 && parts.slice(at + 1).join("/") === "pulumi-calico-bgppeer/dist/provider/program/bgp-peer.js";
-  p = (installed ? shimModule : { ...shimModule }) as dynamic.ResourceProvider;
-  chosen.set(shimModule, p);
-  return p;
 }

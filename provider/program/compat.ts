@@ -1,6 +1,5 @@
-import * as pulumi from "@pulumi/pulumi";
-import { version as sdkVersion } from "@pulumi/pulumi/version";
 import { atLeast, parseCalicoVersion } from "../model/versions";
+import { log, version as sdkVersion } from "./sdk";
 
 /**
  * Which Node.js and @pulumi/pulumi a program runs on, against the lines the tests run
@@ -37,5 +36,5 @@ export function warnUntestedRuntime(): void {
   if (warned) return;
   warned = true;
   const w = runtimeWarning(process.version, sdkVersion);
-  if (w) void pulumi.log.warn(`pulumi-calico-bgppeer: ${w}`);
+  if (w) void log.warn(`pulumi-calico-bgppeer: ${w}`);
 }

@@ -1,5 +1,6 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import type { BgpPeerArgs } from "./bgp-peer";
+import { CustomResource } from "./sdk";
 
 /**
  * BgpPeer served by the native provider plugin `calico` (provider/native/) instead of a dynamic
@@ -16,7 +17,7 @@ import type { BgpPeerArgs } from "./bgp-peer";
  * new NativeBgpPeer("rr-v4", { peerIP: "10.0.0.10", asNumber: 64512 });
  * ```
  */
-export class NativeBgpPeer extends pulumi.CustomResource {
+export class NativeBgpPeer extends CustomResource {
   /** The Calico name (metadata.name), also the resource's id. */
   declare readonly name: pulumi.Output<string>;
   /** metadata.uid: set at create (kept when adopted), as calicoctl sets it. */

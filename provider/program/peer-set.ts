@@ -1,9 +1,11 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import type { SetPeer, StoredMeta } from "../core/set";
 import { OWNER_KEY } from "../model/keys";
-import { type BgpPeerArgs, hasType, owner, providerText, refusePlaintextSecrets } from "./bgp-peer";
+import { type BgpPeerArgs, hasType, owner, refusePlaintextSecrets } from "./bgp-peer";
 import { warnUntestedRuntime } from "./compat";
-import { checkConnectionOnce } from "./connection-check";
+import { checkConnectionOnce, withConnectionChecked } from "./connection-check";
+import { providerText } from "./provider-text";
+import { all, CustomResource } from "./sdk";
 
 import setShim = require("../dynamic/set-shim");
 
@@ -64,7 +66,7 @@ const TYPE = "pulumi-nodejs:dynamic/calico:BgpPeerSet";
  * });
  * ```
  */
-export class BgpPeerSet extends pulumi.CustomResource {
+export class BgpPeerSet extends CustomResource {
   /** The peers by Calico name, normalized as stored (only the labels and annotations the set manages). */
   declare readonly peers: pulumi.Output<Record<string, SetPeer>>;
   /** Per peer: metadata.uid, metadata.creationTimestamp and etcd's mod revision (resourceVersion). */
@@ -81,7 +83,7 @@ export class BgpPeerSet extends pulumi.CustomResource {
     refusePlaintextSecrets();
     warnUntestedRuntime();
     checkConnectionOnce();
-    super(TYPE, name, { stored: undefined, ...args, name, __provider: providerText(setShim), [OWNER_KEY]: owner() }, opts);
+    super(TYPE, name, { stored: undefined, ...args, name, __provider: providerText(setShim, "set-shim"), [OWNER_KEY]: owner() }, withConnectionChecked(opts));
   }
 
   static override isInstance(obj: unknown): obj is BgpPeerSet {
@@ -155,13 +157,11 @@ export interface RackPeersArgs {
  */
 export class RackPeers extends BgpPeerSet {
   constructor(name: string, args: RackPeersArgs, opts?: pulumi.CustomResourceOptions) {
-    const peers = pulumi
-      .all([args.hosts, args.tors, args.peer ?? {}])
-      .apply(([hosts, tors, peer]) =>
-        hosts.flatMap((host) =>
-          tors.map((tor) => ({ ...(peer as Record<string, unknown>), scope: "node" as const, node: host, peerIP: tor.ip, asNumber: tor.asNumber })),
-        ),
-      );
+    const peers = all([args.hosts, args.tors, args.peer ?? {}]).apply(([hosts, tors, peer]) =>
+      hosts.flatMap((host) =>
+        tors.map((tor) => ({ ...(peer as Record<string, unknown>), scope: "node" as const, node: host, peerIP: tor.ip, asNumber: tor.asNumber })),
+      ),
+    );
     super(name, { peers: peers as In<In<BgpPeerSetEntry>[]>, adopt: args.adopt }, opts);
   }
 }

@@ -106,6 +106,32 @@ for (const line of LINES) {
       assert.equal(await revision(etcd), rev);
     });
 
+    it("each resource stores as __provider what the line's closure serializer writes for its shim", () => {
+      // The program writes the text without running the serializer (program/provider-text.ts).
+      const stored: [string, string][] = JSON.parse(p.ok(["stack", "export"]))
+        .deployment.resources.filter((r: any) => /:(BgpPeer|BgpPeerSet)$/.test(r.type))
+        .map((r: any) => [r.type.replace(/^.*:/, ""), r.inputs.__provider]);
+      assert.equal(stored.length, 3);
+      const serialized = p.run("node", [
+        "-e",
+        `const { serializeFunction } = require("@pulumi/pulumi/runtime");
+const texts = {};
+(async () => {
+  for (const [type, shim] of [["BgpPeer", "shim"], ["BgpPeerSet", "set-shim"]]) {
+    const provider = require("pulumi-calico-bgppeer/" + shim);
+    texts[type] = (await serializeFunction(() => provider, { allowSecrets: true })).text;
+  }
+  console.log(JSON.stringify(texts));
+})();`,
+      ]);
+      assert.equal(serialized.status, 0, serialized.stderr);
+      const texts = JSON.parse(serialized.stdout);
+      assert.deepEqual(
+        stored,
+        stored.map(([type]) => [type, texts[type]]),
+      );
+    });
+
     it("preview --diff shows each changed field, of a BgpPeer and of a rack's peers; up applies them in place", async () => {
       p.write("index.ts", program({ tor: 64513, rack: 65003 }));
       const rev = await revision(etcd);
