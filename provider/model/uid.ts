@@ -27,9 +27,13 @@ export function createUid(owner: string | undefined, name: string): string {
   return owner ? ownedUid(owner, name) : randomUUID();
 }
 
-/** Whether `uid` is the one this stack gives the peer `name` at create. */
+/**
+ * Whether `uid` is the one this stack gives the peer `name` at create. A uid that is not a version 5
+ * UUID (calicoctl's are random, version 4) cannot be, and is told without hashing: an adoption of a
+ * fabric asks this of every peer.
+ */
 export function isOwnUid(owner: string | undefined, name: string, uid: string | undefined): boolean {
-  return owner !== undefined && uid !== undefined && uid === ownedUid(owner, name);
+  return owner !== undefined && uid !== undefined && uid[14] === "5" && uid === ownedUid(owner, name);
 }
 
 /** The stack that last wrote a peer, from its mark (OWNER_ANNOTATION), if any. */
