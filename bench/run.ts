@@ -610,10 +610,10 @@ async function importRoundTrip(etcd: TestEtcd, sizes: number[]): Promise<string>
         [`${groupedResources} BgpPeers, one peer each (the grouped module's resource count)`, "few"],
         ["a program that imports the package and declares nothing (the floor)", "empty"],
       ] as const) {
-        if (module === "few")
+        if (module === "few") {
           timed(process.execPath, [path.join(ROOT, "dist/provider/cli/main.js"), "import", "--per-peer", "--out", "peers.ts", "--force", ...firstNames]);
-        if (module === "few") useModule();
-        else fs.writeFileSync(path.join(proj, "index.ts"), 'import "pulumi-calico-bgppeer";\n');
+          useModule();
+        } else fs.writeFileSync(path.join(proj, "index.ts"), 'import "pulumi-calico-bgppeer";\n');
         const ups: number[] = [];
         for (let run = 1; run <= 3; run++) {
           const stack = `${module}-${size}-${run}`;
