@@ -41,6 +41,20 @@ export interface InteropSuite {
   calicoctlToOurs(): void;
 }
 
+/** The revision a `get bgppeers` list was read at, as -o yaml or -o json prints it. */
+function listRevision(text: string): string {
+  const rv = parse(text)?.metadata?.resourceVersion;
+  assert.match(String(rv), /^\d+$/, `a list's revision: ${rv}`);
+  return rv;
+}
+
+/** The list printed with another revision in its own metadata (the items' are left as they are). */
+function withListRevision(text: string, fmt: string, rv: string): string {
+  const at = fmt === "yaml" ? /^(metadata:\n {2}resourceVersion: )"\d+"$/m : /^( {2}"metadata": \{\n {4}"resourceVersion": )"\d+"$/m;
+  assert.match(text, at, `-o ${fmt}: the list's own revision is where calicoctl prints it`);
+  return text.replace(at, `$1"${rv}"`);
+}
+
 export function interopSuite(store: InteropStore): InteropSuite {
   const s = { peers: {} as Record<string, BgpPeerArgs> } as InteropSuite;
   const mark = `bgppeer-${store.stack}/${store.stack}`;
@@ -148,8 +162,20 @@ export function interopSuite(store: InteropStore): InteropSuite {
       });
 
       it("calico-bgppeer get prints what calicoctl get prints, in every format", async () => {
-        for (const fmt of ["yaml", "json", "wide", "ps"]) {
+        for (const fmt of ["wide", "ps"]) {
           assert.equal(ours(["get", "bgppeers", "-o", fmt]), s.ctl.ok(["get", "bgppeers", "-o", fmt]), `-o ${fmt}`);
+        }
+        // A list carries the store's revision at the read, which any write to the store moves, ours
+        // or not (a kube-apiserver renews its own lease every 10 s). So ours is read between two
+        // reads of calicoctl's, its revision must lie between theirs, and the rest must be the
+        // same bytes.
+        for (const fmt of ["yaml", "json"]) {
+          const first = s.ctl.ok(["get", "bgppeers", "-o", fmt]);
+          const got = ours(["get", "bgppeers", "-o", fmt]);
+          const last = s.ctl.ok(["get", "bgppeers", "-o", fmt]);
+          const [lo, mid, hi] = [first, got, last].map((t) => BigInt(listRevision(t)));
+          assert.ok(lo <= mid && mid <= hi, `-o ${fmt}: list revision ${mid} lies between calicoctl's ${lo} and ${hi}`);
+          assert.equal(withListRevision(got, fmt, listRevision(first)), first, `-o ${fmt}`);
         }
         assert.equal(ours(["get", "bgppeer", "edge-full", "-o", "yaml"]), s.ctl.ok(["get", "bgppeer", "edge-full", "-o", "yaml"]));
       });
