@@ -4,6 +4,7 @@ import { OWNER_KEY, PEER_PREFIX } from "../model/keys";
 import { usesSeedTerms } from "../model/seed";
 import { warnUntestedRuntime } from "./compat";
 import { checkConnectionOnce, withConnectionChecked } from "./connection-check";
+import { pausePromiseStacks } from "./promise-stacks";
 import { providerText } from "./provider-text";
 import { CustomResource, getConfig, getProject, getStack, isConfigSecret } from "./sdk";
 
@@ -149,7 +150,12 @@ export class BgpPeer extends CustomResource {
     props.name = args.name ?? (usesSeedTerms(args) ? undefined : name);
     props.__provider = providerText(shim, "shim");
     props[OWNER_KEY] = owner();
-    super(TYPE, name, props, withConnectionChecked(opts));
+    const restore = pausePromiseStacks();
+    try {
+      super(TYPE, name, props, withConnectionChecked(opts));
+    } finally {
+      restore();
+    }
   }
 
   /**

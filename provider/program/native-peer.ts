@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { BgpPeerArgs } from "./bgp-peer";
+import { pausePromiseStacks } from "./promise-stacks";
 import { CustomResource } from "./sdk";
 
 /**
@@ -37,6 +38,11 @@ export class NativeBgpPeer extends CustomResource {
    * ```
    */
   constructor(name: string, args: BgpPeerArgs, opts?: pulumi.CustomResourceOptions) {
-    super("calico:index:BgpPeer", name, { ...args, uid: undefined, creationTimestamp: undefined, resourceVersion: undefined }, opts);
+    const restore = pausePromiseStacks();
+    try {
+      super("calico:index:BgpPeer", name, { ...args, uid: undefined, creationTimestamp: undefined, resourceVersion: undefined }, opts);
+    } finally {
+      restore();
+    }
   }
 }

@@ -4,6 +4,7 @@ import { OWNER_KEY } from "../model/keys";
 import { type BgpPeerArgs, hasType, owner, refusePlaintextSecrets } from "./bgp-peer";
 import { warnUntestedRuntime } from "./compat";
 import { checkConnectionOnce, withConnectionChecked } from "./connection-check";
+import { pausePromiseStacks } from "./promise-stacks";
 import { providerText } from "./provider-text";
 import { all, CustomResource } from "./sdk";
 
@@ -83,7 +84,12 @@ export class BgpPeerSet extends CustomResource {
     refusePlaintextSecrets();
     warnUntestedRuntime();
     checkConnectionOnce();
-    super(TYPE, name, { stored: undefined, ...args, name, __provider: providerText(setShim, "set-shim"), [OWNER_KEY]: owner() }, withConnectionChecked(opts));
+    const restore = pausePromiseStacks();
+    try {
+      super(TYPE, name, { stored: undefined, ...args, name, __provider: providerText(setShim, "set-shim"), [OWNER_KEY]: owner() }, withConnectionChecked(opts));
+    } finally {
+      restore();
+    }
   }
 
   static override isInstance(obj: unknown): obj is BgpPeerSet {

@@ -18,9 +18,14 @@ let etcd: TestEtcd;
 let stack: Stack;
 let ls: LocalStack;
 
+/** Error.stackTraceLimit after each constructor: theirs pause the SDK's promise stacks (program/promise-stacks.ts) and must restore it. */
+const limitsAfter: number[] = [];
 async function program() {
   const out: Record<string, unknown> = {};
-  for (const [name, args] of Object.entries(peers)) out[name] = new BgpPeer(name, args).key;
+  for (const [name, args] of Object.entries(peers)) {
+    out[name] = new BgpPeer(name, args).key;
+    limitsAfter.push(Error.stackTraceLimit);
+  }
   return out;
 }
 async function keys(): Promise<Record<string, Record<string, any>>> {
@@ -75,6 +80,10 @@ describe("pulumi CLI end to end", { concurrency: false }, () => {
       assert.match(r.stackTrace[0].sourcePosition, /cli\.test\.js/);
       assert.ok(!JSON.stringify(r.stackTrace).includes("/provider/program/bgp-peer.js"), `${r.urn} stackTrace names no frame of BgpPeer's module`);
     }
+    // The constructors ran with the SDK's promise stacks paused, and left the limit as they found it.
+    assert.ok(limitsAfter.length >= 3);
+    assert.deepEqual(new Set(limitsAfter), new Set([Error.stackTraceLimit]));
+    assert.ok(Error.stackTraceLimit > 0);
     const rev = await revision();
     const pv = await stack.preview();
     assert.deepEqual(pv.changeSummary, { same: 4 });

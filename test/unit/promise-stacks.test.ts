@@ -1,0 +1,49 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { pausePromiseStacks } from "../../provider/program/promise-stacks";
+
+/** Frames in a stack captured the way the SDK's debuggablePromise captures one. */
+const frames = () => (new Error().stack ?? "").split("\n").filter((l) => l.trimStart().startsWith("at ")).length;
+
+describe("pausePromiseStacks", () => {
+  it("captures no frames while paused, and restores the limit it found", () => {
+    const before = Error.stackTraceLimit;
+    assert.ok(frames() > 0, "a stack has frames (the check below can fail)");
+    const restore = pausePromiseStacks();
+    assert.equal(frames(), 0);
+    restore();
+    assert.equal(Error.stackTraceLimit, before);
+    assert.ok(frames() > 0);
+  });
+
+  it("restores a limit the program set itself, even when the constructor throws", () => {
+    const before = Error.stackTraceLimit;
+    Error.stackTraceLimit = 3;
+    try {
+      assert.throws(() => {
+        const restore = pausePromiseStacks();
+        try {
+          throw new Error("a refusal from super()");
+        } finally {
+          restore();
+        }
+      }, /a refusal from super/);
+      assert.equal(Error.stackTraceLimit, 3);
+    } finally {
+      Error.stackTraceLimit = before;
+    }
+  });
+
+  it("keeps the stacks when the user asks for Pulumi's promise-leak report", () => {
+    const before = process.env.PULUMI_DEBUG_PROMISE_LEAKS;
+    process.env.PULUMI_DEBUG_PROMISE_LEAKS = "true";
+    try {
+      const restore = pausePromiseStacks();
+      assert.ok(frames() > 0);
+      restore();
+    } finally {
+      if (before === undefined) delete process.env.PULUMI_DEBUG_PROMISE_LEAKS;
+      else process.env.PULUMI_DEBUG_PROMISE_LEAKS = before;
+    }
+  });
+});
