@@ -18,7 +18,7 @@ let etcd: TestEtcd;
 let stack: Stack;
 let ls: LocalStack;
 
-/** Error.stackTraceLimit after each constructor: theirs pause the SDK's promise stacks (program/promise-stacks.ts) and must restore it. */
+/** Error.stackTraceLimit after each constructor, which pauses the SDK's promise stacks (program/promise-stacks.ts) and must restore it. */
 const limitsAfter: number[] = [];
 async function program() {
   const out: Record<string, unknown> = {};
