@@ -2,7 +2,8 @@ import type { Backend } from "../datastore/api";
 import { configuredCalicoVersion, DATASTORE_ENV, type Datastore, resolveDatastore } from "../datastore/config";
 import { UnsupportedFieldError } from "../datastore/errors";
 import { backendFor } from "../datastore/select";
-import { type PeerInputs, pickSpec } from "../model/spec";
+import { pickSpec } from "../model/fields";
+import type { PeerInputs } from "../model/spec";
 import { type CalicoVersion, fieldsTooNew, parseCalicoVersion, usesVersionedFields } from "../model/versions";
 
 /**

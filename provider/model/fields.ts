@@ -101,6 +101,13 @@ export const FIELDS = {
 export type SpecField = keyof typeof FIELDS;
 export const SPEC_FIELDS = Object.keys(FIELDS) as SpecField[];
 
+/** The spec fields of a peer's inputs or outputs, those set (the rest of the object left out). */
+export function pickSpec(o: Record<string, unknown>): PeerSpec {
+  const s: Record<string, unknown> = {};
+  for (const k of SPEC_FIELDS) if (o[k] !== undefined) s[k] = o[k];
+  return s as PeerSpec;
+}
+
 /**
  * A key of a Kubernetes Secret, as Calico's BGPPeer spec.password.secretKeyRef names it.
  *

@@ -3,7 +3,7 @@ import { parseAsn } from "./asn";
 import { ETCD_MAX_REQUEST_BYTES, ETCD_MAX_VALUE_BYTES, goJson } from "./codec";
 import { normalizeDuration } from "./duration";
 import { RuleError, show } from "./errors";
-import { FIELDS, type FieldDef, type PeerSpec, SPEC_FIELDS, type SpecField } from "./fields";
+import { FIELDS, type FieldDef, type PeerSpec, pickSpec, SPEC_FIELDS, type SpecField } from "./fields";
 import { formatIP, formatPeerIP, parseIP, parsePeerIP } from "./ip";
 import { OWNER_ANNOTATION, OWNER_KEY } from "./keys";
 import { checkName, convertV1NodeName, ipToName, isQualifiedName, isValidLabelValue } from "./names";
@@ -15,7 +15,7 @@ import { type CalicoVersion, fieldsTooNew } from "./versions";
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export type { PeerSpec, SecretKeyRef, SpecField } from "./fields";
-export { SPEC_FIELDS } from "./fields";
+export { pickSpec, SPEC_FIELDS } from "./fields";
 
 /**
  * What check returns and what state records as inputs: the Calico name, the spec, managed metadata.
@@ -492,10 +492,4 @@ export function specEqual(field: SpecField, a: unknown, b: unknown): boolean {
     }
   }
   return JSON.stringify(a) === JSON.stringify(b);
-}
-
-export function pickSpec(o: Record<string, unknown>): PeerSpec {
-  const s: Record<string, unknown> = {};
-  for (const k of SPEC_FIELDS) if (o[k] !== undefined) s[k] = o[k];
-  return s as PeerSpec;
 }

@@ -38,6 +38,30 @@ describe("the package's load in a program", () => {
     );
   });
 
+  it("the connection check's child loads the datastore layer only: no SDK, no zod", () => {
+    // Its modules load before it reads its settings from stdin; given none, it fails there, and
+    // prints what it had loaded on the way out.
+    const probe = path.join(ROOT, "dist/provider/program/connection-probe.js");
+    const r = spawnSync(
+      process.execPath,
+      ["-e", `process.on("exit", () => process.stdout.write(JSON.stringify(Object.keys(require.cache)))); require(${JSON.stringify(probe)})`],
+      {
+        cwd: ROOT,
+        encoding: "utf8",
+        input: "",
+      },
+    );
+    const loaded = (JSON.parse(r.stdout) as string[]).map((f) => f.replace(/^.*node_modules\//, ""));
+    assert.ok(
+      loaded.some((f) => f.startsWith("etcd3/")),
+      "it loads the etcd client (the check below can fail)",
+    );
+    assert.deepEqual(
+      loaded.filter((f) => /^(zod|@pulumi\/pulumi)\//.test(f)),
+      [],
+    );
+  });
+
   it("the SDK's index is what would load them (the check above can fail)", () => {
     const all = loadedBy("@pulumi/pulumi");
     assert.ok(all.includes("@pulumi/pulumi/index.js"));
