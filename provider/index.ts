@@ -1,8 +1,6 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { serializedProvider } from "./program/provider-text";
 
-import shim = require("./dynamic/shim");
-
 export { BgpPeer, BgpPeerArgs, SecretKeyRefArgs } from "./program/bgp-peer";
 /**
  * The dynamic provider BgpPeer uses (the same object), for use with your own dynamic.Resource, or
@@ -16,7 +14,7 @@ export { BgpPeer, BgpPeerArgs, SecretKeyRefArgs } from "./program/bgp-peer";
  * const { id, outs } = await provider.create(inputs);
  * ```
  */
-export const provider: dynamic.ResourceProvider = serializedProvider(shim);
+export const provider: dynamic.ResourceProvider = serializedProvider("shim");
 export type { PeerOutputs as BgpPeerOutputs } from "./core/outputs";
 export type { SetOutputs as BgpPeerSetOutputs, SetPeer as BgpPeerSetPeer } from "./core/set";
 // The error classes, so that scripts driving `provider` can tell failures apart with instanceof

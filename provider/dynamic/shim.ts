@@ -9,6 +9,6 @@ import { shimOf } from "./shim-loader";
  *
  * When the package is installed at node_modules/pulumi-calico-bgppeer, Pulumi's closure serializer
  * writes this module as `require("pulumi-calico-bgppeer/shim")` (a few hundred bytes) instead of
- * its source; see serializedProvider() in program/bgp-peer.ts.
+ * its source; see serializedProvider() in program/provider-text.ts.
  */
 export = shimOf<Impl>("impl");

@@ -8,8 +8,6 @@ import { pausePromiseStacks } from "./promise-stacks";
 import { providerText } from "./provider-text";
 import { CustomResource, getConfig, getProject, getStack, isConfigSecret } from "./sdk";
 
-import shim = require("../dynamic/shim");
-
 type In<T> = pulumi.Input<T>;
 /** A value as Pulumi takes it: an Input, and so is every element and member inside. */
 type InputOf<T> = [T] extends [(infer E)[]] ? In<In<E>[]> : [T] extends [object] ? In<{ [K in keyof T]: InputOf<T[K]> }> : In<T>;
@@ -148,7 +146,7 @@ export class BgpPeer extends CustomResource {
     Object.assign(props, args);
     // Without a name, a seed-model peer gets calico-upgrade's name (derived in check); any other the resource name.
     props.name = args.name ?? (usesSeedTerms(args) ? undefined : name);
-    props.__provider = providerText(shim, "shim");
+    props.__provider = providerText("shim");
     props[OWNER_KEY] = owner();
     const restore = pausePromiseStacks();
     try {

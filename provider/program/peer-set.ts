@@ -8,8 +8,6 @@ import { pausePromiseStacks } from "./promise-stacks";
 import { providerText } from "./provider-text";
 import { all, CustomResource } from "./sdk";
 
-import setShim = require("../dynamic/set-shim");
-
 type In<T> = pulumi.Input<T>;
 
 /**
@@ -86,7 +84,7 @@ export class BgpPeerSet extends CustomResource {
     checkConnectionOnce();
     const restore = pausePromiseStacks();
     try {
-      super(TYPE, name, { stored: undefined, ...args, name, __provider: providerText(setShim, "set-shim"), [OWNER_KEY]: owner() }, withConnectionChecked(opts));
+      super(TYPE, name, { stored: undefined, ...args, name, __provider: providerText("set-shim"), [OWNER_KEY]: owner() }, withConnectionChecked(opts));
     } finally {
       restore();
     }

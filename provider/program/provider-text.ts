@@ -3,8 +3,12 @@ import type * as pulumi from "@pulumi/pulumi";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { output, secret, serializeFunction } from "./sdk";
 
+import shim = require("../dynamic/shim");
+import setShim = require("../dynamic/set-shim");
+
 /** The package's shim modules, by the subpath the package exports them at (package.json "exports"). */
-export type ShimPath = "shim" | "set-shim";
+const SHIMS = { shim, "set-shim": setShim };
+export type ShimPath = keyof typeof SHIMS;
 
 /**
  * What Pulumi's closure serializer writes for `() => provider` when `provider` is the shim module
@@ -43,21 +47,22 @@ function installed(): boolean {
   return at >= 0 && parts.slice(at + 1).join("/") === "pulumi-calico-bgppeer/dist/provider/program/provider-text.js";
 }
 
-const chosen = new Map<object, dynamic.ResourceProvider>();
+const chosen = new Map<ShimPath, dynamic.ResourceProvider>();
 
 /**
  * A shim module's exports object when the package is installed; anywhere else a plain copy of it,
  * which the serializer writes out by value. Both forms work in every version.
  */
-export function serializedProvider(shimModule: object): dynamic.ResourceProvider {
-  let p = chosen.get(shimModule);
+export function serializedProvider(shimPath: ShimPath): dynamic.ResourceProvider {
+  let p = chosen.get(shimPath);
   if (p) return p;
+  const shimModule = SHIMS[shimPath];
   p = (installed() ? shimModule : { ...shimModule }) as dynamic.ResourceProvider;
-  chosen.set(shimModule, p);
+  chosen.set(shimPath, p);
   return p;
 }
 
-const texts = new Map<object, pulumi.Input<string>>();
+const texts = new Map<ShimPath, pulumi.Input<string>>();
 
 /**
  * `__provider`, as pulumi.dynamic.Resource would serialize it, once per program and shim. Installed,
@@ -65,16 +70,16 @@ const texts = new Map<object, pulumi.Input<string>>();
  * closure) held back every preview's and up's first registration by 0.2 to 0.45 s. Elsewhere the
  * serializer runs; its closure must capture a variable named `provider`, whose name is part of the text.
  */
-export function providerText(shimModule: object, shimPath: ShimPath): pulumi.Input<string> {
-  let text = texts.get(shimModule);
+export function providerText(shimPath: ShimPath): pulumi.Input<string> {
+  let text = texts.get(shimPath);
   if (text) return text;
-  const provider = serializedProvider(shimModule);
-  if (provider === shimModule) {
+  const provider = serializedProvider(shimPath);
+  if (provider === SHIMS[shimPath]) {
     text = requireText(shimPath);
   } else {
     const fn = serializeFunction(() => provider, { allowSecrets: true });
     text = output(fn).apply((f): pulumi.Output<string> => (f.containsSecrets ? secret(f.text) : output(f.text)));
   }
-  texts.set(shimModule, text);
+  texts.set(shimPath, text);
   return text;
 }
