@@ -11,13 +11,18 @@ import { describe, it } from "node:test";
 
 const ROOT = path.resolve(__dirname, "../../..");
 
-/** The modules a fresh Node.js process holds after requiring `module`, relative to node_modules. */
-function loadedBy(module: string): string[] {
-  const r = spawnSync(process.execPath, ["-e", `require(${JSON.stringify(module)}); console.log(JSON.stringify(Object.keys(require.cache)))`], {
-    cwd: ROOT,
-    encoding: "utf8",
-  });
-  assert.equal(r.status, 0, r.stderr);
+/**
+ * The modules a fresh Node.js process holds when it exits after requiring `module`, relative to
+ * node_modules, and that it exits with `status` (a module that runs, as the check's child, may fail
+ * after loading).
+ */
+function loadedBy(module: string, status = 0): string[] {
+  const r = spawnSync(
+    process.execPath,
+    ["-e", `process.on("exit", () => process.stdout.write(JSON.stringify(Object.keys(require.cache)))); require(${JSON.stringify(module)})`],
+    { cwd: ROOT, encoding: "utf8", input: "" },
+  );
+  assert.equal(r.status, status, r.stderr);
   return (JSON.parse(r.stdout) as string[]).map((f) => f.replace(/^.*node_modules\//, ""));
 }
 
@@ -39,19 +44,8 @@ describe("the package's load in a program", () => {
   });
 
   it("the connection check's child loads the datastore layer only: no SDK, no zod", () => {
-    // Its modules load before it reads its settings from stdin; given none, it fails there, and
-    // prints what it had loaded on the way out.
-    const probe = path.join(ROOT, "dist/provider/program/connection-probe.js");
-    const r = spawnSync(
-      process.execPath,
-      ["-e", `process.on("exit", () => process.stdout.write(JSON.stringify(Object.keys(require.cache)))); require(${JSON.stringify(probe)})`],
-      {
-        cwd: ROOT,
-        encoding: "utf8",
-        input: "",
-      },
-    );
-    const loaded = (JSON.parse(r.stdout) as string[]).map((f) => f.replace(/^.*node_modules\//, ""));
+    // Its modules load before it reads its settings from stdin; given none, it fails there.
+    const loaded = loadedBy(path.join(ROOT, "dist/provider/program/connection-probe.js"), 1);
     assert.ok(
       loaded.some((f) => f.startsWith("etcd3/")),
       "it loads the etcd client (the check below can fail)",
