@@ -82,7 +82,9 @@ export async function previewNew(peers: PeerInputs[], opts: { owner?: string; ad
     const c: Case = { name: inputs.name, declared: inputs, stored: heldOf(inputs.name, kv), owner: opts.owner, adopt: opts.adopt };
     const d = decide(c, b);
     if (d.act === "refuse") refused.push([inputs.name, d.refusal]);
-    else if (d.act === "update" || d.act === "keep") {
+    // An adoption kept as it is changes nothing, so it has nothing to note (and an import's first
+    // preview keeps every peer); a take-back is noted either way.
+    else if (d.act === "update" || (d.act === "keep" && d.why === "reclaim")) {
       const n = note(b, inputs.name, d.why, kv, inputs);
       if (n) notes.push(n);
     }

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { describe, it, mock } from "node:test";
 import { type Case, type Decision, decide, type Held, type Judge, recordedValue } from "../../provider/core/decide";
 import { desiredValue } from "../../provider/core/outputs";
+import * as codec from "../../provider/model/codec";
 import { decodeValue, peerKey } from "../../provider/model/codec";
 import { OWNER_ANNOTATION } from "../../provider/model/keys";
 import type { PeerInputs } from "../../provider/model/spec";
@@ -75,6 +76,26 @@ describe("decide: a peer new to state", () => {
     assert.equal(act(d), "update:adopt");
     assert.equal(d.act === "update" && d.rev, "10");
     assert.equal(d.act === "update" && JSON.parse(d.value).metadata.uid, "aaaaaaaa-1111-4222-8333-444444444444", "the uid is kept");
+  });
+  it("another tool's peer as declared is known by its bytes, without decoding what the adoption would write", () => {
+    // The stored bytes are the adoption's value but for the stack's mark: what every peer of an
+    // import's first up is. Labels and an annotation declared, and a label the program leaves alone.
+    const declared = inputs({ adopt: true, labels: { rack: "r1" }, annotations: { note: "x" } });
+    const meta = { uid: "aaaaaaaa-1111-4222-8333-444444444444", creationTimestamp: "2021-01-01T00:00:00Z" };
+    const asFound = (peerIP: string) =>
+      held(desiredValue({ ...declared, peerIP, labels: { ...declared.labels, extra: "y" }, __owner: undefined }, meta, undefined));
+    const same = asFound("10.0.0.1");
+    // An address spelled otherwise: other bytes, the same peer to Calico.
+    const upper = asFound("2001:DB8::1");
+    const decode = mock.method(codec, "decodeValue");
+    try {
+      assert.equal(act(run({ declared, stored: same, adopt: true })), "keep:adopt");
+      assert.equal(decode.mock.callCount(), 0);
+      assert.equal(act(run({ declared: { ...declared, peerIP: "2001:db8::1" }, stored: upper, adopt: true })), "keep:adopt");
+      assert.equal(decode.mock.callCount(), 1, "other bytes are decoded and compared field by field");
+    } finally {
+      decode.mock.restore();
+    }
   });
   it("another stack's peer: refused even with adopt: true, taken with force (and written, to move the mark)", () => {
     const theirs = foreignMade({ mark: "fabric/dev" });
