@@ -74,6 +74,13 @@ interface Group {
   called?: string;
 }
 
+/** The groups a BgpPeerSet declares: one, or every group with the same nodes (a rack's ToRs). */
+interface SetOfGroups {
+  groups: Group[];
+  /** Every group's nodes, when there are several. */
+  nodes?: string[];
+}
+
 /** Node peers named "<node>.<peer address>" that share their nodes: every node with each peer address. */
 interface Rack {
   nodes: string[];
@@ -216,14 +223,39 @@ export function generateModule(unordered: PeerView[], opts: CodegenOptions): str
   return `${text.join("\n").trimEnd()}\n`;
 }
 
-/** RackPeers per rack, a BgpPeerSet per other group, a BgpPeer per peer left. */
+/**
+ * Groups with exactly the same nodes, together: a rack is one resource whatever its ToRs share,
+ * as a user reads it, and an up pays the engine and its hosts per resource as well as per peer.
+ */
+function byNodes(groups: Group[]): SetOfGroups[] {
+  const sets = new Map<string, { groups: Group[]; nodes: string[] }>();
+  for (const g of groups) {
+    const nodes = g.rows.map(([, node]) => node).sort(naturalCompare);
+    const key = JSON.stringify(nodes);
+    const set = sets.get(key) ?? { groups: [], nodes };
+    set.groups.push(g);
+    sets.set(key, set);
+  }
+  return [...sets.values()].map(({ groups: gs, nodes }) =>
+    gs.length === 1 ? { groups: gs } : { groups: gs.sort((a, b) => naturalCompare(a.rows[0][0], b.rows[0][0])), nodes },
+  );
+}
+
+/** A set's resource name: its nodes' for a rack, else what its members' names share. */
+function setName(set: SetOfGroups, i: number): string {
+  const [g] = set.groups;
+  const names = set.groups.flatMap((x) => x.rows.map(([name]) => name));
+  return (set.nodes ? commonName(set.nodes) : g.called) || commonName(names) || `set${i + 1}`;
+}
+
+/** RackPeers per rack, a BgpPeerSet per other rack or group, a BgpPeer per peer left. */
 function groupedModule(views: PeerView[], shape: Layout, opts: CodegenOptions): string[] {
   const racks: [Rack, Json][] = [];
   const groups = [...shape.groups];
   for (const r of shape.racks) {
     const peer = rackDefaults(r);
     if (peer) racks.push([r, peer]);
-    // ToRs that differ in more than address and AS number: a set per ToR, named for the rack and the ToR.
+    // ToRs that differ in more than address and AS number: a group per ToR, which byNodes puts in one set.
     else {
       const rackName = commonName(r.nodes);
       for (const [suffix, common] of r.peers)
@@ -231,36 +263,34 @@ function groupedModule(views: PeerView[], shape: Layout, opts: CodegenOptions): 
     }
   }
   for (const g of groups) g.rows.sort(([a], [b]) => naturalCompare(a, b));
+  const sets = byNodes(groups);
   const taken = new Set(shape.singles.map((v) => String(v.metadata.name)));
   const rackNames = uniqueNames(
     racks.map(([r], i) => commonName(r.nodes) || `rack${i + 1}`),
     taken,
   );
-  const setNames = uniqueNames(
-    groups.map((g, i) => g.called || commonName(g.rows.map(([name]) => name)) || `set${i + 1}`),
-    taken,
-  );
-  const classes = [...(shape.singles.length ? ["BgpPeer"] : []), ...(groups.length ? ["BgpPeerSet"] : []), ...(racks.length ? ["RackPeers"] : [])];
+  const setNames = uniqueNames(sets.map(setName), taken);
+  const classes = [...(shape.singles.length ? ["BgpPeer"] : []), ...(sets.length ? ["BgpPeerSet"] : []), ...(racks.length ? ["RackPeers"] : [])];
   const counts = [
     racks.length && `${racks.length} RackPeers`,
-    groups.length && `${groups.length} BgpPeerSet(s)`,
+    sets.length && `${sets.length} BgpPeerSet(s)`,
     shape.singles.length && `${shape.singles.length} BgpPeer(s)`,
   ].filter(Boolean);
   const out = [
     ...header(views, opts, counts.length ? ` as ${counts.join(", ")}` : ""),
     ...(classes.length ? [`import { ${classes.join(", ")} } from "${from(opts)}";`] : []),
     // A separate type import: the TypeScript Pulumi falls back to (3.8) has no inline `type`.
-    ...(groups.length ? [`import type { BgpPeerSetEntry } from "${from(opts)}";`] : []),
+    ...(sets.length ? [`import type { BgpPeerSetEntry } from "${from(opts)}";`] : []),
     "",
     "/** Each rack's node peers, one resource a rack: every host with each of its ToRs. */",
     `export const racks: Record<string, ${racks.length ? "RackPeers" : "unknown"}> = {};`,
-    "/** Other node peers that share a spec, one resource a group. */",
-    `export const sets: Record<string, ${groups.length ? "BgpPeerSet" : "unknown"}> = {};`,
+    "/** Other node peers that share a spec, one resource a group (groups with the same nodes together). */",
+    `export const sets: Record<string, ${sets.length ? "BgpPeerSet" : "unknown"}> = {};`,
     "/** Every other peer, by Calico name. */",
     `export const peers: Record<string, ${shape.singles.length ? "BgpPeer" : "unknown"}> = {};`,
     "",
   ];
-  if (groups.length) {
+  if (sets.length) {
     out.push(
       "/** Node peers that share a spec: one entry per [Calico name, node]. */",
       "function nodePeers(spec: BgpPeerSetEntry, rows: [string, string][]): BgpPeerSetEntry[] {",
@@ -290,20 +320,24 @@ function groupedModule(views: PeerView[], shape: Layout, opts: CodegenOptions): 
       "",
     );
   }
-  for (const [g, name] of inOrder(groups, setNames)) {
-    out.push(
-      `/** ${g.rows.length} node peers with the same spec. */`,
-      `sets[${JSON.stringify(name)}] = new BgpPeerSet(${JSON.stringify(name)}, {`,
-      `  peers: nodePeers(${literal(g.common)}, [`,
-      ...wrapped(
-        g.rows.map(([n, node]) => `[${JSON.stringify(n)}, ${JSON.stringify(node)}]`),
-        "    ",
-      ),
-      "  ]),",
-      "  adopt: true,",
-      "});",
-      "",
+  const rowsOf = (g: Group, indent: string) =>
+    wrapped(
+      g.rows.map(([n, node]) => `[${JSON.stringify(n)}, ${JSON.stringify(node)}]`),
+      indent,
     );
+  for (const [set, name] of inOrder(sets, setNames)) {
+    const [g] = set.groups;
+    const head = set.nodes
+      ? `/** ${set.nodes.length} node(s) x ${set.groups.length} specs: ${set.groups.reduce((n, x) => n + x.rows.length, 0)} node peers. */`
+      : `/** ${g.rows.length} node peers with the same spec. */`;
+    out.push(head, `sets[${JSON.stringify(name)}] = new BgpPeerSet(${JSON.stringify(name)}, {`);
+    if (set.groups.length === 1) out.push(`  peers: nodePeers(${literal(g.common)}, [`, ...rowsOf(g, "    "), "  ]),");
+    else {
+      out.push("  peers: [");
+      for (const x of set.groups) out.push(`    ...nodePeers(${literal(x.common)}, [`, ...rowsOf(x, "      "), "    ]),");
+      out.push("  ],");
+    }
+    out.push("  adopt: true,", "});", "");
   }
   for (const v of shape.singles) out.push(single(v));
   return out;

@@ -249,7 +249,7 @@ something would change, 2 on a failure).`,
     p
       .command("import")
       .description(
-        "write a TypeScript module that declares the selected peers with adopt: true: a RackPeers per rack, a BgpPeerSet per other group of node peers with one spec, a BgpPeer per peer left",
+        "write a TypeScript module that declares the selected peers with adopt: true: a RackPeers per rack, a BgpPeerSet per other rack or group of node peers with one spec, a BgpPeer per peer left",
       )
       .argument("[names...]", "peers by Calico name (all when none)")
       .option("--out <file>", "write the module to this file instead of stdout (an existing file only with --force)")

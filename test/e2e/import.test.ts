@@ -123,7 +123,7 @@ describe("calico-bgppeer, installed in a user's project", { concurrency: false }
     assert.equal(JSON.parse(bySelector.stdout).items.length, inRacks);
   });
 
-  it("import makes a RackPeers per rack, a BgpPeerSet per other group and a BgpPeer per peer left; it compiles, and its first up writes nothing", async (t) => {
+  it("import makes a RackPeers per rack, a BgpPeerSet per other rack or group and a BgpPeer per peer left; it compiles, and its first up writes nothing", async (t) => {
     p.ok(["stack", "init", "grouped"]);
     p.ok(["config", "set", "calico:etcdEndpoints", etcd.endpoint]);
     const r = cli(["import", "--out", "peers.ts"]);
@@ -132,15 +132,17 @@ describe("calico-bgppeer, installed in a user's project", { concurrency: false }
     const text = fs.readFileSync(path.join(p.dir, "peers.ts"), "utf8");
     const { racks, sets, singles } = FABRIC.expect;
     assert.equal(text.match(/= new RackPeers\(/g)?.length, racks, "a RackPeers per rack");
-    assert.equal(text.match(/= new BgpPeerSet\(/g)?.length, sets, "a BgpPeerSet per other group");
+    assert.equal(text.match(/= new BgpPeerSet\(/g)?.length, sets, "a BgpPeerSet per other rack or group");
     assert.equal(text.match(/= new BgpPeer\(/g)?.length, singles + 1, "a BgpPeer per peer left");
     // Natural order, stable readable names, the ToR forms the fabric has.
     assert.match(text, /racks\["rack1"\] = new RackPeers\("rack1", \{\n {2}hosts: \[\n {4}"rack1-host1", "rack1-host2",/);
     assert.match(text, /"rack1-host6",\s+"rack1-host8",\s+"rack1-host9",\s+"rack1-host10",/);
     assert.match(text, /racks\["rack3\.dc2\.example\.com"\] = new RackPeers/);
     assert.match(text, /\{ ip: "2001:DB8:3::1", asNumber: 65003 \}/);
-    assert.match(text, /sets\["tor-a-r4"\] = new BgpPeerSet\("tor-a-r4", \{\n {2}peers: nodePeers\(\{ peerIP: "\[2001:db8:4::a\]:1790", asNumber: 262145,/);
-    assert.match(text, /sets\["rack7\.dc2\.example\.com\.2001-0db8-0007-0000-0000-0000-0000-0001"\] = new BgpPeerSet/);
+    // A rack that RackPeers cannot say is one BgpPeerSet, named for its nodes, with a group per ToR.
+    assert.match(text, /sets\["r4"\] = new BgpPeerSet\("r4", \{\n {2}peers: \[\n {4}\.\.\.nodePeers\(\{ peerIP: "\[2001:db8:4::a\]:1790", asNumber: 262145,/);
+    assert.match(text, /\n {4}\]\),\n {4}\.\.\.nodePeers\(\{ peerIP: "\[2001:db8:4::b\]:1790", asNumber: 262146,/);
+    assert.match(text, /sets\["rack7\.dc2\.example\.com"\] = new BgpPeerSet/);
     assert.ok(text.indexOf('racks["rack2"]') < text.indexOf('racks["rack10"]'), "racks in natural order");
     assert.ok(text.split("\n").length < 800, `${text.split("\n").length} lines for ${PEERS} peers`);
     t.diagnostic(`module: ${text.split("\n").length} lines, ${racks} RackPeers, ${sets} BgpPeerSets, ${singles + 1} BgpPeers for ${PEERS} peers`);

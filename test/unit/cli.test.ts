@@ -58,23 +58,32 @@ describe("import's module", () => {
     assert.match(text, /11 BGP peer\(s\) as 1 RackPeers, 1 BgpPeer\(s\)\./);
   });
 
-  it("makes ToRs that differ in more than address and AS number a BgpPeerSet each, and custom-named groups too", () => {
+  it("makes a rack whose ToRs differ in more than address and AS number one BgpPeerSet, and groups with the same nodes one too", () => {
     const views = [
       ...[1, 2, 3].flatMap((h) =>
         [1, 2].map((t) =>
           view(`r1-h${h}.10-0-1-${t}`, { node: `r1-h${h}`, peerIP: `10.0.1.${t}`, asNumber: 65001, password: { secretKeyRef: { name: "s", key: `tor${t}` } } }),
         ),
       ),
+      // Two custom-named groups with the same nodes (a rack's two ToRs), and one with other nodes.
+      ...["a", "b"].flatMap((t) => [1, 2, 3].map((h) => view(`tor-${t}-r2-h${h}`, { node: `r2-h${h}`, peerIP: `10.0.2.${t === "a" ? 1 : 2}`, asNumber: 1 }))),
       ...[1, 2, 3].map((h) => view(`custom-${h}`, { node: `h${h}`, peerIP: "10.0.0.1", asNumber: 1 })),
     ];
     const text = generateModule(views, { source: "x" });
     assert.equal(text.match(/new BgpPeerSet\(/g)?.length, 3, text);
+    assert.match(text, /as 3 BgpPeerSet\(s\)\./);
     assert.match(
       text,
       /sets\["custom"\] = new BgpPeerSet\("custom", \{\n {2}peers: nodePeers\(\{ peerIP: "10\.0\.0\.1", asNumber: 1 \}, \[\n {4}\["custom-1", "h1"\], \["custom-2", "h2"\], \["custom-3", "h3"\],\n {2}\]\),/,
     );
-    assert.match(text, /sets\["r1\.10-0-1-1"\] = new BgpPeerSet/);
-    assert.match(text, /sets\["r1\.10-0-1-2"\] = new BgpPeerSet/);
+    assert.match(
+      text,
+      /\/\*\* 3 node\(s\) x 2 specs: 6 node peers\. \*\/\nsets\["r2"\] = new BgpPeerSet\("r2", \{\n {2}peers: \[\n {4}\.\.\.nodePeers\(\{ peerIP: "10\.0\.2\.1", asNumber: 1 \}, \[\n {6}\["tor-a-r2-h1", "r2-h1"\], \["tor-a-r2-h2", "r2-h2"\], \["tor-a-r2-h3", "r2-h3"\],\n {4}\]\),\n {4}\.\.\.nodePeers\(\{ peerIP: "10\.0\.2\.2", asNumber: 1 \}, \[\n {6}\["tor-b-r2-h1", "r2-h1"\],/,
+    );
+    assert.match(
+      text,
+      /sets\["r1"\] = new BgpPeerSet\("r1", \{\n {2}peers: \[\n {4}\.\.\.nodePeers\(\{ peerIP: "10\.0\.1\.1", asNumber: 65001, password: \{ secretKeyRef: \{ name: "s", key: "tor1" \} \} \}, \[\n {6}\["r1-h1\.10-0-1-1", "r1-h1"\],/,
+    );
     assert.doesNotMatch(text, /RackPeers/);
   });
 
