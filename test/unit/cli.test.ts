@@ -87,6 +87,23 @@ describe("import's module", () => {
     assert.doesNotMatch(text, /RackPeers/);
   });
 
+  it("leaves out a stack's mark, which BgpPeer refuses as an input, and says which stacks marked peers", () => {
+    const mark = "pulumi-calico-bgppeer/stack";
+    const views = [
+      view("a", { peerIP: "10.9.9.1", asNumber: 1 }),
+      { ...view("b", { peerIP: "10.9.9.2", asNumber: 1 }), metadata: { name: "b", annotations: { [mark]: "fabric/dev", note: "x" } } },
+      { ...view("c", { peerIP: "10.9.9.3", asNumber: 1 }), metadata: { name: "c", annotations: { [mark]: "fabric/dev" } } },
+    ];
+    for (const perPeer of [false, true]) {
+      const text = generateModule(views, { source: "x", perPeer });
+      assert.doesNotMatch(text, /annotations: \{[^}]*pulumi-calico-bgppeer\/stack/, text);
+      assert.match(text, /peers\["b"\] = new BgpPeer\("b", \{ name: "b", peerIP: "10\.9\.9\.2", asNumber: 1, annotations: \{ note: "x" \}, adopt: true \}\);/);
+      assert.match(text, /peers\["c"\] = new BgpPeer\("c", \{ name: "c", peerIP: "10\.9\.9\.3", asNumber: 1, adopt: true \}\);/);
+      assert.match(text, /^\/\/ 2 of them carry a Pulumi stack's mark \(fabric\/dev: 2\): an up of any$/m);
+    }
+    assert.doesNotMatch(generateModule(views.slice(0, 1), { source: "x" }), /mark/);
+  });
+
   it("names groups after what their members share, each name once", () => {
     const views = [...rack(1, [1, 2, 3]), ...rack(1, [4, 5, 6], { keepOriginalNextHop: true })];
     const text = generateModule(views, { source: "x" });
