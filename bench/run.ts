@@ -3,7 +3,8 @@
  * against a real etcd on loopback and the real Pulumi CLI. Prints Markdown tables; BENCHMARKS.md
  * records a run. Options: --sizes 100,1000,3000 (fleet sizes), --iterations 300 (latency samples),
  * --only rpc,latency,fleet,racks,cli,check,kdd,convert,native,import (sections), --kdd-sizes 100,1000 (section 10's fleet sizes), --engine-profiles DIR (Go CPU profiles of the engine for each
- * fleet step; read them with `go tool pprof -top <pulumi binary> <file>`).
+ * fleet step; read them with `go tool pprof -top <pulumi binary> <file>`), --line ID (section 13 on
+ * a line of scripts/matrix.js: its Node.js, CLI and SDK, as a user's project made on it has them).
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -21,6 +22,7 @@ import { checkInputs } from "../provider/model/spec";
 import { type Calicoctl, calicoctlFor, calicoctlForKube } from "../test/harness/calicoctl";
 import { startEtcd, type TestEtcd } from "../test/harness/etcd";
 import { irregularFabric } from "../test/harness/fabric";
+import { LINES, type Line, TYPES_NODE } from "../test/harness/lines";
 import { CRD, startKube, type TestKube } from "../test/harness/kube";
 import { processes } from "../test/harness/procs";
 import { PULUMI_TEMPLATE_TSCONFIG } from "../test/harness/project";
@@ -522,13 +524,19 @@ async function racks(etcd: TestEtcd, sizes: number[], pulumiRoot: string): Promi
  * of the same fabric side by side; each stack is let go of with `stack rm --force`, which leaves
  * the peers in etcd for the next.
  */
-async function importRoundTrip(etcd: TestEtcd, sizes: number[]): Promise<string> {
-  const { proj, cleanup } = makeProject(["typescript@5.9.3", "@types/node@20.19.25"]);
+async function importRoundTrip(etcd: TestEtcd, sizes: number[], line?: Line): Promise<string> {
+  // On a line, its CLI (with the language host and dynamic provider host beside it) and its node
+  // come first on PATH, so npm, the CLI and every Node.js process Pulumi starts run on them.
+  const linePath = line ? [tools.ensurePulumi(line.cli), tools.ensureNode(line.node), process.env.PATH].join(path.delimiter) : process.env.PATH;
+  const { proj, cleanup } = withPath(linePath, () =>
+    makeProject(["typescript@5.9.3", `@types/node@${TYPES_NODE[line?.node ?? 20]}`], line?.sdk),
+  );
   const rev = async () => BigInt((await etcd.admin.get("/nothing").exec()).header.revision);
   const rows = [["peers", "form", "resources", "module lines", "import s", "first up s", "revision delta", "no-op preview s"]];
   const state = fs.mkdtempSync(path.join(os.tmpdir(), "bgppeer-import-state-"));
   const env = {
     ...process.env,
+    PATH: linePath,
     PULUMI_BACKEND_URL: `file://${state}`,
     PULUMI_CONFIG_PASSPHRASE: "bench",
     PULUMI_SKIP_UPDATE_CHECK: "true",
@@ -541,6 +549,8 @@ async function importRoundTrip(etcd: TestEtcd, sizes: number[]): Promise<string>
   const compiled = fs.mkdtempSync(path.join(os.tmpdir(), "bgppeer-import-tsnode-"));
   let firsts = 0;
   const firstRun = () => ({ TS_NODE_CACHE_DIRECTORY: path.join(compiled, String(++firsts)) });
+  // The command a user runs with the project's Node.js: the line's, found on its PATH.
+  const node = line ? "node" : process.execPath;
   const timed = (cmd: string, args: string[], extra: Record<string, string> = {}) => {
     const t0 = process.hrtime.bigint();
     const r = spawnSync(cmd, args, { cwd: proj, env: { ...env, ...extra }, encoding: "utf8", maxBuffer: 1 << 28 });
@@ -569,7 +579,7 @@ async function importRoundTrip(etcd: TestEtcd, sizes: number[]): Promise<string>
       ctl.cleanup();
       fs.rmSync(file, { force: true });
       for (const form of ["grouped", "per-peer"]) {
-        const importS = timed(process.execPath, [
+        const importS = timed(node, [
           path.join(ROOT, "dist/provider/cli/main.js"),
           "import",
           ...(form === "per-peer" ? ["--per-peer"] : []),
@@ -618,7 +628,7 @@ async function importRoundTrip(etcd: TestEtcd, sizes: number[]): Promise<string>
         ["a program that imports @pulumi/pulumi alone (any TypeScript program's floor)", "sdk"],
       ] as const) {
         if (module === "few") {
-          timed(process.execPath, [path.join(ROOT, "dist/provider/cli/main.js"), "import", "--per-peer", "--out", "peers.ts", "--force", ...firstNames]);
+          timed(node, [path.join(ROOT, "dist/provider/cli/main.js"), "import", "--per-peer", "--out", "peers.ts", "--force", ...firstNames]);
           useModule();
         } else fs.writeFileSync(path.join(proj, "index.ts"), module === "empty" ? 'import "pulumi-calico-bgppeer";\n' : 'import "@pulumi/pulumi";\n');
         const ups: number[] = [];
@@ -648,6 +658,17 @@ async function importRoundTrip(etcd: TestEtcd, sizes: number[]): Promise<string>
     fs.rmSync(compiled, { recursive: true, force: true });
   }
   return `${markdownTable(rows)}\n\nThe grouped form's first up and preview: the median of three stacks (each run listed); so are the three rows after it, which split that up into what the engine and SDK cost for the module's resources, for a program of the package and for any TypeScript program. Each \`pulumi up --yes\` (preview included) runs in a TypeScript project with the packed package, typescript 5.9 and the CLI on PATH, and is a first run of its module: TypeScript type-checks it (ts-node's cache of compiled sources starts empty for each up; the no-op preview after it finds the module compiled). The revision delta is etcd's (0: the up wrote nothing).`;
+}
+
+/** `fn` with PATH set to `p`: makeProject's npm runs in this process's environment. */
+function withPath<T>(p: string | undefined, fn: () => T): T {
+  const before = process.env.PATH;
+  process.env.PATH = p;
+  try {
+    return fn();
+  } finally {
+    process.env.PATH = before;
+  }
 }
 
 /**
@@ -1056,8 +1077,11 @@ async function main() {
       // calicoctl in KDD mode is rate-limited to 5 requests a second after a burst of 100: at 3,000
       // peers its three steps alone take about an hour.
       "kdd-sizes": { type: "string", default: "100,1000" },
+      line: { type: "string" },
     },
   });
+  const line = values.line === undefined ? undefined : LINES.find((l) => l.id === values.line);
+  if (values.line !== undefined && !line) throw new Error(`--line ${values.line}: no such line in scripts/matrix.js (${LINES.map((l) => l.id).join(", ")})`);
   const only = new Set(values.only!.split(","));
   const sizes = values.sizes!.split(",").map(Number);
   const iterations = Number(values.iterations);
@@ -1091,9 +1115,12 @@ async function main() {
       console.log(`## 8. The same fabrics per rack (RackPeers, checkpoints on), and calicoctl apply\n\n${await racks(etcd, sizes, path.dirname(pulumiBin))}\n`);
     if (only.has("import"))
       console.log(
-        `## 13. Import round trip: calicoctl's fabric, \`calico-bgppeer import\`, the first up (grouped and --per-peer)\n\n${await importRoundTrip(
+        `## 13. Import round trip: calicoctl's fabric, \`calico-bgppeer import\`, the first up (grouped and --per-peer)${
+          line ? ` on line ${line.id} (Node.js ${tools.NODE_VERSIONS[line.node] ?? line.node}, @pulumi/pulumi ${line.sdk}, CLI ${line.cli})` : ""
+        }\n\n${await importRoundTrip(
           etcd,
           sizes.filter((n) => n >= 1000),
+          line,
         )}\n`,
       );
     if (only.has("native")) {

@@ -17,4 +17,7 @@ const LINES = [
   { id: "node24-sdk3.276", node: 24, sdk: "3.276.0", cli: "v3.276.0", suite: "project" },
 ];
 
-module.exports = { LINES };
+/** The @types/node a user's project on each Node.js major has, pinned: what the lines' projects install. */
+const TYPES_NODE = { 20: "20.19.25", 22: "22.20.7", 24: "24.19.4" };
+
+module.exports = { LINES, TYPES_NODE };

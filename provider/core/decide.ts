@@ -103,10 +103,10 @@ function foreignMark(peer: StoredPeer | undefined, owner: string | undefined, ad
 
 /**
  * Taking over a stored peer: the value to write (its uid, creationTimestamp and unmanaged parts
- * kept), and whether the stored object already says all of it, in which case nothing is written.
- * `storedValue` is the stored text: when it is the bytes the adoption would write, but for the
- * stack's mark (a peer calicoctl wrote as the program declares it, every peer of an import's first
- * up), it says all of it without decoding the value again.
+ * kept), and whether the stored object already says all of it, in which case nothing is written
+ * (and `value` is the stored text). `storedValue` is the stored text: when it is the bytes the
+ * adoption would write, but for the stack's mark (a peer calicoctl wrote as the program declares
+ * it, every peer of an import's first up), it says all of it without decoding anything again.
  */
 export function adoption(inputs: PeerInputs, stored: StoredPeer, now: string, storedValue?: string): { value: string; same: boolean } {
   const labelKeys = Object.keys(inputs.labels ?? {});
@@ -114,12 +114,18 @@ export function adoption(inputs: PeerInputs, stored: StoredPeer, now: string, st
   const preserved = preservedParts(stored, labelKeys, annotationKeys);
   // A peer without a uid (hand-written) gets one, as calicoctl's update would give it.
   const meta = { uid: stored.uid || createUid(undefined, inputs.name), creationTimestamp: stored.creationTimestamp || now };
+  // Another tool's peer has no mark, and an adoption that writes nothing adds none.
+  if (
+    storedValue !== undefined &&
+    stored.uid !== undefined &&
+    stored.creationTimestamp !== undefined &&
+    markOf(stored) === undefined &&
+    desiredValue({ ...inputs, __owner: undefined }, meta, preserved) === storedValue
+  )
+    return { value: storedValue, same: true };
   const value = desiredValue(inputs, meta, preserved);
   const says = (): boolean => {
     if (value === storedValue) return true;
-    // Another tool's peer has no mark, and an adoption that writes nothing adds none.
-    if (storedValue !== undefined && inputs.__owner !== undefined && desiredValue({ ...inputs, __owner: undefined }, meta, preserved) === storedValue)
-      return true;
     const written = decodeValue(peerKey(inputs.name), value);
     return (
       SPEC_FIELDS.every((f) => specEqual(f, stored.spec[f], written.spec[f])) &&

@@ -6,7 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { PEER_PREFIX, peerKey } from "../../provider/model/keys";
 import { type Calicoctl, calicoctlFor } from "../harness/calicoctl";
 import { suiteEtcd, type TestEtcd } from "../harness/etcd";
-import { LINES, type Line, linePath } from "../harness/lines";
+import { LINES, type Line, linePath, TYPES_NODE } from "../harness/lines";
 import { PULUMI_TEMPLATE_TSCONFIG, packedTarball, sdkCopies, type UserProject, userProject } from "../harness/project";
 
 /**
@@ -18,8 +18,6 @@ import { PULUMI_TEMPLATE_TSCONFIG, packedTarball, sdkCopies, type UserProject, u
  * moves to the newest (Node 24, SDK 3.276, CLI 3.276) with no diff and no write.
  */
 let work: string;
-const TYPES_NODE: Record<number, string> = { 20: "20.19.25", 22: "22.20.7", 24: "24.19.4" };
-
 function dependencies(line: Line): Record<string, string> {
   return { "pulumi-calico-bgppeer": `file:${packedTarball()}`, "@pulumi/pulumi": line.sdk, typescript: "5.9.3", "@types/node": TYPES_NODE[line.node] };
 }

@@ -10,7 +10,7 @@ export interface Line {
 }
 
 // Plain JS shared with scripts/test.js, which makes every line's tools present before tests start.
-const matrix = require("../../../scripts/matrix.js") as { LINES: Line[] };
+const matrix = require("../../../scripts/matrix.js") as { LINES: Line[]; TYPES_NODE: Record<number, string> };
 const tools = require("../../../scripts/tools.js") as {
   ensurePulumi(version: string): string;
   ensureNode(major: number): string;
@@ -18,6 +18,8 @@ const tools = require("../../../scripts/tools.js") as {
 };
 
 export const LINES = matrix.LINES;
+/** The @types/node version a project on each Node.js major installs. */
+export const TYPES_NODE = matrix.TYPES_NODE;
 export const NODE_VERSIONS = tools.NODE_VERSIONS;
 
 export function line(id: string): Line {
