@@ -12,7 +12,22 @@ export type IP = ipaddr.IPv4 | ipaddr.IPv6;
 // for everything else, which cost a set of a thousand IPv6 peers a fifth of a second per read.
 const DOTTED_QUAD = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
 
+// Addresses by text, parsed once: a set's peers share a few ToR addresses, which every check,
+// decode and name parses again (a fifth of a thousand-peer set's check). Bounded, since a provider
+// process can serve many ups. An IP from here is shared: read it, never change it.
+const parsed = new Map<string, IP | undefined>();
+const MAX_PARSED = 10_000;
+
 export function parseIP(text: string): IP | undefined {
+  const known = parsed.get(text);
+  if (known !== undefined || parsed.has(text)) return known;
+  const ip = parseUncached(text);
+  if (parsed.size >= MAX_PARSED) parsed.clear();
+  parsed.set(text, ip);
+  return ip;
+}
+
+function parseUncached(text: string): IP | undefined {
   if (DOTTED_QUAD.test(text) && ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text);
   if (text.includes("%") || !ipaddr.IPv6.isValid(text)) return undefined;
   // ipaddr.js accepts a few forms Go rejects; Go accepts only hex groups, "::" and a trailing dotted quad.
@@ -25,9 +40,16 @@ export function parseIP(text: string): IP | undefined {
   return v6.isIPv4MappedAddress() ? v6.toIPv4Address() : v6;
 }
 
+const formatted = new WeakMap<IP, string>();
+
 /** Canonical text: Go's net.IP.String(), i.e. RFC 5952 for IPv6 (lower case, longest zero run compressed). */
 export function formatIP(ip: IP): string {
-  return ip.kind() === "ipv6" ? (ip as ipaddr.IPv6).toRFC5952String() : ip.toString();
+  let text = formatted.get(ip);
+  if (text === undefined) {
+    text = ip.kind() === "ipv6" ? (ip as ipaddr.IPv6).toRFC5952String() : ip.toString();
+    formatted.set(ip, text);
+  }
+  return text;
 }
 
 // validator.go IPv4PortFormat and IPv6PortFormat. The dots in the IPv4 pattern are unescaped in
