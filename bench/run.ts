@@ -22,8 +22,8 @@ import { checkInputs } from "../provider/model/spec";
 import { type Calicoctl, calicoctlFor, calicoctlForKube } from "../test/harness/calicoctl";
 import { startEtcd, type TestEtcd } from "../test/harness/etcd";
 import { irregularFabric } from "../test/harness/fabric";
-import { LINES, type Line, TYPES_NODE } from "../test/harness/lines";
 import { CRD, startKube, type TestKube } from "../test/harness/kube";
+import { LINES, type Line, TYPES_NODE } from "../test/harness/lines";
 import { processes } from "../test/harness/procs";
 import { PULUMI_TEMPLATE_TSCONFIG } from "../test/harness/project";
 import { rackFabric, type StepResult } from "./fleet";
@@ -528,9 +528,7 @@ async function importRoundTrip(etcd: TestEtcd, sizes: number[], line?: Line): Pr
   // On a line, its CLI (with the language host and dynamic provider host beside it) and its node
   // come first on PATH, so npm, the CLI and every Node.js process Pulumi starts run on them.
   const linePath = line ? [tools.ensurePulumi(line.cli), tools.ensureNode(line.node), process.env.PATH].join(path.delimiter) : process.env.PATH;
-  const { proj, cleanup } = withPath(linePath, () =>
-    makeProject(["typescript@5.9.3", `@types/node@${TYPES_NODE[line?.node ?? 20]}`], line?.sdk),
-  );
+  const { proj, cleanup } = withPath(linePath, () => makeProject(["typescript@5.9.3", `@types/node@${TYPES_NODE[line?.node ?? 20]}`], line?.sdk));
   const rev = async () => BigInt((await etcd.admin.get("/nothing").exec()).header.revision);
   const rows = [["peers", "form", "resources", "module lines", "import s", "first up s", "revision delta", "no-op preview s"]];
   const state = fs.mkdtempSync(path.join(os.tmpdir(), "bgppeer-import-state-"));
