@@ -528,7 +528,8 @@ async function importRoundTrip(etcd: TestEtcd, sizes: number[], line?: Line): Pr
   // On a line, its CLI (with the language host and dynamic provider host beside it) and its node
   // come first on PATH, so npm, the CLI and every Node.js process Pulumi starts run on them.
   const linePath = line ? [tools.ensurePulumi(line.cli), tools.ensureNode(line.node), process.env.PATH].join(path.delimiter) : process.env.PATH;
-  const { proj, cleanup } = withPath(linePath, () => makeProject(["typescript@5.9.3", `@types/node@${TYPES_NODE[line?.node ?? 20]}`], line?.sdk));
+  const project = () => makeProject(["typescript@5.9.3", `@types/node@${TYPES_NODE[line?.node ?? 20]}`], line?.sdk);
+  const { proj, cleanup } = line && linePath ? withPath(linePath, project) : project();
   const rev = async () => BigInt((await etcd.admin.get("/nothing").exec()).header.revision);
   const rows = [["peers", "form", "resources", "module lines", "import s", "first up s", "revision delta", "no-op preview s"]];
   const state = fs.mkdtempSync(path.join(os.tmpdir(), "bgppeer-import-state-"));
@@ -659,7 +660,7 @@ async function importRoundTrip(etcd: TestEtcd, sizes: number[], line?: Line): Pr
 }
 
 /** `fn` with PATH set to `p`: makeProject's npm runs in this process's environment. */
-function withPath<T>(p: string | undefined, fn: () => T): T {
+function withPath<T>(p: string, fn: () => T): T {
   const before = process.env.PATH;
   process.env.PATH = p;
   try {
@@ -1081,6 +1082,7 @@ async function main() {
   const line = values.line === undefined ? undefined : LINES.find((l) => l.id === values.line);
   if (values.line !== undefined && !line) throw new Error(`--line ${values.line}: no such line in scripts/matrix.js (${LINES.map((l) => l.id).join(", ")})`);
   const only = new Set(values.only!.split(","));
+  if (line && !only.has("import")) throw new Error(`--line applies to section 13 only: add import to --only (${values.only})`);
   const sizes = values.sizes!.split(",").map(Number);
   const iterations = Number(values.iterations);
   if (only.has("check")) console.log(`## 7. check on the largest inputs (${iterations} runs each)\n\n${checkCost(iterations)}\n`);
