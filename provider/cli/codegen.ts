@@ -83,13 +83,6 @@ interface Group {
   called?: string;
 }
 
-/** The groups a BgpPeerSet declares: one, or every group with the same nodes (a rack's ToRs). */
-interface SetOfGroups {
-  groups: Group[];
-  /** Every group's nodes, when there are several. */
-  nodes?: string[];
-}
-
 /** Node peers named "<node>.<peer address>" that share their nodes: every node with each peer address. */
 interface Rack {
   nodes: string[];
@@ -248,25 +241,21 @@ export function generateModule(unordered: PeerView[], opts: CodegenOptions): str
  * Groups with exactly the same nodes, together: a rack is one resource whatever its ToRs share,
  * as a user reads it, and an up pays the engine and its hosts per resource as well as per peer.
  */
-function byNodes(groups: Group[]): SetOfGroups[] {
-  const sets = new Map<string, { groups: Group[]; nodes: string[] }>();
+function byNodes(groups: Group[]): Group[][] {
+  const sets = new Map<string, Group[]>();
   for (const g of groups) {
-    const nodes = g.rows.map(([, node]) => node).sort(naturalCompare);
-    const key = JSON.stringify(nodes);
-    const set = sets.get(key) ?? { groups: [], nodes };
-    set.groups.push(g);
-    sets.set(key, set);
+    const key = JSON.stringify(nodesOf(g));
+    sets.set(key, [...(sets.get(key) ?? []), g]);
   }
-  return [...sets.values()].map(({ groups: gs, nodes }) =>
-    gs.length === 1 ? { groups: gs } : { groups: gs.sort((a, b) => naturalCompare(a.rows[0][0], b.rows[0][0])), nodes },
-  );
+  return [...sets.values()].map((set) => set.sort((a, b) => naturalCompare(a.rows[0][0], b.rows[0][0])));
 }
 
-/** A set's resource name: its nodes' for a rack, else what its members' names share. */
-function setName(set: SetOfGroups, i: number): string {
-  const [g] = set.groups;
-  const names = set.groups.flatMap((x) => x.rows.map(([name]) => name));
-  return (set.nodes ? commonName(set.nodes) : g.called) || commonName(names) || `set${i + 1}`;
+const nodesOf = (g: Group) => g.rows.map(([, node]) => node).sort(naturalCompare);
+
+/** A set's resource name: its nodes' for a rack (several groups), else what its members' names share. */
+function setName(set: Group[], i: number): string {
+  const names = set.flatMap((g) => g.rows.map(([name]) => name));
+  return (set.length > 1 ? commonName(nodesOf(set[0])) : set[0].called) || commonName(names) || `set${i + 1}`;
 }
 
 /** RackPeers per rack, a BgpPeerSet per other rack or group, a BgpPeer per peer left. */
@@ -347,15 +336,16 @@ function groupedModule(views: PeerView[], shape: Layout, opts: CodegenOptions): 
       indent,
     );
   for (const [set, name] of inOrder(sets, setNames)) {
-    const [g] = set.groups;
-    const head = set.nodes
-      ? `/** ${set.nodes.length} node(s) x ${set.groups.length} specs: ${set.groups.reduce((n, x) => n + x.rows.length, 0)} node peers. */`
-      : `/** ${g.rows.length} node peers with the same spec. */`;
+    const [g] = set;
+    const head =
+      set.length > 1
+        ? `/** ${g.rows.length} node(s) x ${set.length} specs: ${set.reduce((n, x) => n + x.rows.length, 0)} node peers. */`
+        : `/** ${g.rows.length} node peers with the same spec. */`;
     out.push(head, `sets[${JSON.stringify(name)}] = new BgpPeerSet(${JSON.stringify(name)}, {`);
-    if (set.groups.length === 1) out.push(`  peers: nodePeers(${literal(g.common)}, [`, ...rowsOf(g, "    "), "  ]),");
+    if (set.length === 1) out.push(`  peers: nodePeers(${literal(g.common)}, [`, ...rowsOf(g, "    "), "  ]),");
     else {
       out.push("  peers: [");
-      for (const x of set.groups) out.push(`    ...nodePeers(${literal(x.common)}, [`, ...rowsOf(x, "      "), "    ]),");
+      for (const x of set) out.push(`    ...nodePeers(${literal(x.common)}, [`, ...rowsOf(x, "      "), "    ]),");
       out.push("  ],");
     }
     out.push("  adopt: true,", "});", "");

@@ -114,14 +114,12 @@ export function adoption(inputs: PeerInputs, stored: StoredPeer, now: string, st
   const preserved = preservedParts(stored, labelKeys, annotationKeys);
   // A peer without a uid (hand-written) gets one, as calicoctl's update would give it.
   const meta = { uid: stored.uid || createUid(undefined, inputs.name), creationTimestamp: stored.creationTimestamp || now };
+  const mark = markOf(stored);
+  // Kept only with its uid and creationTimestamp; taken from another stack (adopt: "force"), it is
+  // written, so that its mark names this stack now.
+  const keepable = stored.uid !== undefined && stored.creationTimestamp !== undefined && (mark === undefined || mark === inputs.__owner);
   // Another tool's peer has no mark, and an adoption that writes nothing adds none.
-  if (
-    storedValue !== undefined &&
-    stored.uid !== undefined &&
-    stored.creationTimestamp !== undefined &&
-    markOf(stored) === undefined &&
-    desiredValue({ ...inputs, __owner: undefined }, meta, preserved) === storedValue
-  )
+  if (keepable && mark === undefined && storedValue !== undefined && desiredValue({ ...inputs, __owner: undefined }, meta, preserved) === storedValue)
     return { value: storedValue, same: true };
   const value = desiredValue(inputs, meta, preserved);
   const says = (): boolean => {
@@ -133,13 +131,7 @@ export function adoption(inputs: PeerInputs, stored: StoredPeer, now: string, st
       sortedJson(pickKeys(stored.annotations, annotationKeys)) === sortedJson(inputs.annotations)
     );
   };
-  const same =
-    says() &&
-    stored.uid !== undefined &&
-    stored.creationTimestamp !== undefined &&
-    // Taken from another stack (adopt: "force"): written, so that its mark names this stack now.
-    (markOf(stored) === undefined || markOf(stored) === inputs.__owner);
-  return { value, same };
+  return { value, same: keepable && says() };
 }
 
 /** The decision for one peer. `stored.peer` must be decoded: an unreadable peer is the caller's error. */
