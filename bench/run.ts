@@ -562,11 +562,6 @@ async function importRoundTrip(etcd: TestEtcd, sizes: number[], line?: Line): Pr
     // The tsconfig of Pulumi's TypeScript template, as a user's project has it.
     JSON.stringify({ ...PULUMI_TEMPLATE_TSCONFIG, files: ["index.ts"] }),
   );
-  // The module goes where the README's step 5 puts it: peers.ts, imported by index.ts. As the entry
-  // module its exports (every resource, with all its peers) would become stack outputs, which each
-  // preview and up prints: 1.2 MB for 1,000 peers.
-  const useModule = () => fs.writeFileSync(path.join(proj, "index.ts"), 'import "./peers";\n');
-  let groupedResources = 0;
   try {
     for (const size of sizes) {
       await etcd.admin.delete().prefix("/calico/resources/v3/projectcalico.org/").exec();
@@ -577,86 +572,113 @@ async function importRoundTrip(etcd: TestEtcd, sizes: number[], line?: Line): Pr
       ctl.ok(["apply", "-f", file]);
       ctl.cleanup();
       fs.rmSync(file, { force: true });
-      for (const form of ["grouped", "per-peer"]) {
-        const importS = timed(node, [
-          path.join(ROOT, "dist/provider/cli/main.js"),
-          "import",
-          ...(form === "per-peer" ? ["--per-peer"] : []),
-          "--out",
-          "peers.ts",
-          "--force",
-        ]);
-        const text = fs.readFileSync(path.join(proj, "peers.ts"), "utf8");
-        useModule();
-        // The grouped form's first up three times (its median is what a user waits for); the per-peer one once.
-        const ups: number[] = [];
-        const previews: number[] = [];
-        const deltas: bigint[] = [];
-        for (let run = 1; run <= (form === "grouped" ? 3 : 1); run++) {
-          const stack = `${form}-${size}-${run}`;
-          timed("pulumi", ["stack", "init", stack]);
-          timed("pulumi", ["config", "set", "calico:etcdEndpoints", etcd.endpoint]);
-          const r0 = await rev();
-          ups.push(timed("pulumi", ["up", "--yes"], firstRun()));
-          deltas.push((await rev()) - r0);
-          previews.push(timed("pulumi", ["preview", "--expect-no-changes"]));
-          timed("pulumi", ["stack", "rm", stack, "--force", "--yes"]);
-        }
-        const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-        const runs = (xs: number[]) => (xs.length > 1 ? `${fmt(median(xs))} (${xs.map((x) => fmt(x)).join(", ")})` : fmt(xs[0]));
-        const resources = (text.match(/= new (RackPeers|BgpPeerSet|BgpPeer)\(/g) ?? []).length;
-        const declared =
-          form === "per-peer"
-            ? `${fabric.peers} BgpPeers`
-            : `${resources} (${fabric.expect.racks} RackPeers, ${fabric.expect.sets} sets, ${fabric.expect.singles} BgpPeers)`;
-        rows.push([String(fabric.peers), form, declared, String(text.split("\n").length), fmt(importS), runs(ups), deltas.join(", "), runs(previews)]);
-        console.error(`import ${form} ${size}: done`);
-        if (form === "grouped") groupedResources = resources;
-      }
+      const cli = (args: string[]) => timed(node, [path.join(ROOT, "dist/provider/cli/main.js"), "import", ...args, "--out", "peers.ts", "--force"]);
+      const moduleText = () => fs.readFileSync(path.join(proj, "peers.ts"), "utf8");
+      const grouped = { importS: cli([]), text: moduleText() };
+      const resources = (grouped.text.match(/= new (RackPeers|BgpPeerSet|BgpPeer)\(/g) ?? []).length;
       // What the grouped module's up costs for its resources alone, and for nothing: the same number
-      // of resources holding one peer each (BgpPeers of the first names), and a program that imports
-      // the package and declares nothing. Each an up of a fresh stack, median of three.
+      // of resources holding one peer each (BgpPeers of the first names), a program that imports the
+      // package and declares nothing, and one of @pulumi/pulumi alone.
       const firstNames = fabric.docs
         .filter((d) => d.kind === "BGPPeer")
         .map((d) => String(d.metadata.name))
         .sort()
-        .slice(0, groupedResources);
-      for (const [label, module] of [
-        [`${groupedResources} BgpPeers, one peer each (the grouped module's resource count)`, "few"],
+        .slice(0, resources);
+      cli(["--per-peer", ...firstNames]);
+      const few = moduleText();
+      type Variant = "grouped" | "few" | "empty" | "sdk";
+      // A module goes where the README's step 5 puts it: peers.ts, imported by index.ts. As the entry
+      // module its exports (every resource, with all its peers) would become stack outputs, which
+      // each preview and up prints: 1.2 MB for 1,000 peers.
+      const sources: Record<Variant, { index: string; peers?: string }> = {
+        grouped: { index: 'import "./peers";\n', peers: grouped.text },
+        few: { index: 'import "./peers";\n', peers: few },
+        empty: { index: 'import "pulumi-calico-bgppeer";\n' },
+        sdk: { index: 'import "@pulumi/pulumi";\n' },
+      };
+      const ups: Record<Variant, number[]> = { grouped: [], few: [], empty: [], sdk: [] };
+      const previews: number[] = [];
+      const deltas: bigint[] = [];
+      // Three rounds of one first up of each, the order rotated each round: this machine's speed
+      // moves within minutes, so each round compares ups made within a minute of one another.
+      const order: Variant[] = ["grouped", "few", "empty", "sdk"];
+      for (let round = 0; round < 3; round++) {
+        for (const v of [...order.slice(round), ...order.slice(0, round)]) {
+          fs.writeFileSync(path.join(proj, "index.ts"), sources[v].index);
+          if (sources[v].peers !== undefined) fs.writeFileSync(path.join(proj, "peers.ts"), sources[v].peers);
+          const stack = `${v}-${size}-${round}`;
+          timed("pulumi", ["stack", "init", stack]);
+          timed("pulumi", ["config", "set", "calico:etcdEndpoints", etcd.endpoint]);
+          const r0 = await rev();
+          ups[v].push(timed("pulumi", ["up", "--yes"], firstRun()));
+          if (v === "grouped") {
+            deltas.push((await rev()) - r0);
+            previews.push(timed("pulumi", ["preview", "--expect-no-changes"]));
+          }
+          timed("pulumi", ["stack", "rm", stack, "--force", "--yes"]);
+        }
+      }
+      console.error(`import grouped ${size}: done`);
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+      const runs = (xs: number[]) => (xs.length > 1 ? `${fmt(median(xs))} (${xs.map((x) => fmt(x)).join(", ")})` : fmt(xs[0]));
+      rows.push([
+        String(fabric.peers),
+        "grouped",
+        `${resources} (${fabric.expect.racks} RackPeers, ${fabric.expect.sets} sets, ${fabric.expect.singles} BgpPeers)`,
+        String(grouped.text.split("\n").length),
+        fmt(grouped.importS),
+        runs(ups.grouped),
+        deltas.join(", "),
+        runs(previews),
+      ]);
+      // The per-peer form's first up once: minutes, where the others take seconds.
+      const perPeer = { importS: cli(["--per-peer"]), text: moduleText() };
+      fs.writeFileSync(path.join(proj, "index.ts"), sources.grouped.index);
+      const stack = `per-peer-${size}`;
+      timed("pulumi", ["stack", "init", stack]);
+      timed("pulumi", ["config", "set", "calico:etcdEndpoints", etcd.endpoint]);
+      const r0 = await rev();
+      const perPeerUp = timed("pulumi", ["up", "--yes"], firstRun());
+      const perPeerDelta = (await rev()) - r0;
+      const perPeerPreview = timed("pulumi", ["preview", "--expect-no-changes"]);
+      timed("pulumi", ["stack", "rm", stack, "--force", "--yes"]);
+      console.error(`import per-peer ${size}: done`);
+      rows.push([
+        String(fabric.peers),
+        "per-peer",
+        `${fabric.peers} BgpPeers`,
+        String(perPeer.text.split("\n").length),
+        fmt(perPeer.importS),
+        fmt(perPeerUp),
+        String(perPeerDelta),
+        fmt(perPeerPreview),
+      ]);
+      for (const [label, v] of [
+        [`${resources} BgpPeers, one peer each (the grouped module's resource count)`, "few"],
         ["a program that imports the package and declares nothing (the floor)", "empty"],
         ["a program that imports @pulumi/pulumi alone (any TypeScript program's floor)", "sdk"],
       ] as const) {
-        if (module === "few") {
-          timed(node, [path.join(ROOT, "dist/provider/cli/main.js"), "import", "--per-peer", "--out", "peers.ts", "--force", ...firstNames]);
-          useModule();
-        } else fs.writeFileSync(path.join(proj, "index.ts"), module === "empty" ? 'import "pulumi-calico-bgppeer";\n' : 'import "@pulumi/pulumi";\n');
-        const ups: number[] = [];
-        for (let run = 1; run <= 3; run++) {
-          const stack = `${module}-${size}-${run}`;
-          timed("pulumi", ["stack", "init", stack]);
-          timed("pulumi", ["config", "set", "calico:etcdEndpoints", etcd.endpoint]);
-          ups.push(timed("pulumi", ["up", "--yes"], firstRun()));
-          timed("pulumi", ["stack", "rm", stack, "--force", "--yes"]);
-        }
-        const median = [...ups].sort((a, b) => a - b)[1];
-        rows.push([
-          String(fabric.peers),
-          label,
-          module === "few" ? String(groupedResources) : "0",
-          "-",
-          "-",
-          `${fmt(median)} (${ups.map((x) => fmt(x)).join(", ")})`,
-          "-",
-          "-",
-        ]);
+        rows.push([String(fabric.peers), label, v === "few" ? String(resources) : "0", "-", "-", runs(ups[v]), "-", "-"]);
       }
+      // The grouped up over the @pulumi/pulumi-alone up of the same round: what the module costs in
+      // units of any TypeScript program's first up, which moves less than the seconds do.
+      rows.push([
+        String(fabric.peers),
+        "grouped first up over @pulumi/pulumi alone's, round by round",
+        "-",
+        "-",
+        "-",
+        runs(ups.grouped.map((g, i) => g / ups.sdk[i])),
+        "-",
+        "-",
+      ]);
     }
   } finally {
     cleanup();
     fs.rmSync(state, { recursive: true, force: true });
     fs.rmSync(compiled, { recursive: true, force: true });
   }
-  return `${markdownTable(rows)}\n\nThe grouped form's first up and preview: the median of three stacks (each run listed); so are the three rows after it, which split that up into what the engine and SDK cost for the module's resources, for a program of the package and for any TypeScript program. Each \`pulumi up --yes\` (preview included) runs in a TypeScript project with the packed package, typescript 5.9 and the CLI on PATH, and is a first run of its module: TypeScript type-checks it (ts-node's cache of compiled sources starts empty for each up; the no-op preview after it finds the module compiled). The revision delta is etcd's (0: the up wrote nothing).`;
+  return `${markdownTable(rows)}\n\nThe grouped form's first up and preview: the median of three stacks (each run listed); so are the three rows after the per-peer form's, which split that up into what the engine and SDK cost for the module's resources, for a program of the package and for any TypeScript program. Those four ups are made in three rounds of one each, the order rotated each round, so that each round compares ups made within a minute of one another; the last row is the grouped up over the @pulumi/pulumi-alone up of its round. Each \`pulumi up --yes\` (preview included) runs in a TypeScript project with the packed package, typescript 5.9 and the CLI on PATH, and is a first run of its module: TypeScript type-checks it (ts-node's cache of compiled sources starts empty for each up; the no-op preview after it finds the module compiled). The revision delta is etcd's (0: the up wrote nothing).`;
 }
 
 /** `fn` with PATH set to `p`: makeProject's npm runs in this process's environment. */
