@@ -596,6 +596,17 @@ async function importRoundTrip(etcd: TestEtcd, sizes: number[], line?: Line): Pr
         empty: { index: 'import "pulumi-calico-bgppeer";\n' },
         sdk: { index: 'import "@pulumi/pulumi";\n' },
       };
+      // A first up of a fresh stack, the etcd revision it moved, and (for a module) the no-op preview after it.
+      const firstUp = async (stack: string, preview: boolean) => {
+        timed("pulumi", ["stack", "init", stack]);
+        timed("pulumi", ["config", "set", "calico:etcdEndpoints", etcd.endpoint]);
+        const r0 = await rev();
+        const up = timed("pulumi", ["up", "--yes"], firstRun());
+        const delta = (await rev()) - r0;
+        const noop = preview ? timed("pulumi", ["preview", "--expect-no-changes"]) : undefined;
+        timed("pulumi", ["stack", "rm", stack, "--force", "--yes"]);
+        return { up, delta, noop };
+      };
       const ups: Record<Variant, number[]> = { grouped: [], few: [], empty: [], sdk: [] };
       const previews: number[] = [];
       const deltas: bigint[] = [];
@@ -606,21 +617,16 @@ async function importRoundTrip(etcd: TestEtcd, sizes: number[], line?: Line): Pr
         for (const v of [...order.slice(round), ...order.slice(0, round)]) {
           fs.writeFileSync(path.join(proj, "index.ts"), sources[v].index);
           if (sources[v].peers !== undefined) fs.writeFileSync(path.join(proj, "peers.ts"), sources[v].peers);
-          const stack = `${v}-${size}-${round}`;
-          timed("pulumi", ["stack", "init", stack]);
-          timed("pulumi", ["config", "set", "calico:etcdEndpoints", etcd.endpoint]);
-          const r0 = await rev();
-          ups[v].push(timed("pulumi", ["up", "--yes"], firstRun()));
+          const r = await firstUp(`${v}-${size}-${round}`, v === "grouped");
+          ups[v].push(r.up);
           if (v === "grouped") {
-            deltas.push((await rev()) - r0);
-            previews.push(timed("pulumi", ["preview", "--expect-no-changes"]));
+            deltas.push(r.delta);
+            previews.push(r.noop!);
           }
-          timed("pulumi", ["stack", "rm", stack, "--force", "--yes"]);
         }
       }
       console.error(`import grouped ${size}: done`);
-      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-      const runs = (xs: number[]) => (xs.length > 1 ? `${fmt(median(xs))} (${xs.map((x) => fmt(x)).join(", ")})` : fmt(xs[0]));
+      const runs = (xs: number[]) => (xs.length > 1 ? `${fmt(quantile(xs, 0.5))} (${xs.map((x) => fmt(x)).join(", ")})` : fmt(xs[0]));
       rows.push([
         String(fabric.peers),
         "grouped",
@@ -634,14 +640,7 @@ async function importRoundTrip(etcd: TestEtcd, sizes: number[], line?: Line): Pr
       // The per-peer form's first up once: minutes, where the others take seconds.
       const perPeer = { importS: cli(["--per-peer"]), text: moduleText() };
       fs.writeFileSync(path.join(proj, "index.ts"), sources.grouped.index);
-      const stack = `per-peer-${size}`;
-      timed("pulumi", ["stack", "init", stack]);
-      timed("pulumi", ["config", "set", "calico:etcdEndpoints", etcd.endpoint]);
-      const r0 = await rev();
-      const perPeerUp = timed("pulumi", ["up", "--yes"], firstRun());
-      const perPeerDelta = (await rev()) - r0;
-      const perPeerPreview = timed("pulumi", ["preview", "--expect-no-changes"]);
-      timed("pulumi", ["stack", "rm", stack, "--force", "--yes"]);
+      const pp = await firstUp(`per-peer-${size}`, true);
       console.error(`import per-peer ${size}: done`);
       rows.push([
         String(fabric.peers),
@@ -649,9 +648,9 @@ async function importRoundTrip(etcd: TestEtcd, sizes: number[], line?: Line): Pr
         `${fabric.peers} BgpPeers`,
         String(perPeer.text.split("\n").length),
         fmt(perPeer.importS),
-        fmt(perPeerUp),
-        String(perPeerDelta),
-        fmt(perPeerPreview),
+        fmt(pp.up),
+        String(pp.delta),
+        fmt(pp.noop!),
       ]);
       for (const [label, v] of [
         [`${resources} BgpPeers, one peer each (the grouped module's resource count)`, "few"],
