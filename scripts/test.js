@@ -62,5 +62,46 @@ if (files.length === 0) {
   console.error("error: no test files found; run `npm run build` first");
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ["--test", "--test-concurrency=2", ...files.sort()], { stdio: "inherit", cwd: root });
-process.exit(r.status ?? 1);
+const { processes } = require(path.join(root, "dist/test/harness/procs.js"));
+// Every process the run starts inherits this mark, which outlives its parent: see leftBehind.
+const mark = `BGPPEER_TEST_RUN=${process.pid}.${Date.now()}`;
+const r = spawnSync(process.execPath, ["--test", "--test-concurrency=2", ...files.sort()], {
+  stdio: "inherit",
+  cwd: root,
+  env: { ...process.env, BGPPEER_TEST_RUN: mark.split("=")[1] },
+});
+process.exit(leftBehind() ? 1 : (r.status ?? 1));
+
+/**
+ * Tests stop what they start. A process the run started that still runs once it is over (a server
+ * not stopped, a provider host orphaned by a killed CLI) fails the run, named, and is killed. It is
+ * found by the mark in its environment, which a process keeps when its parent dies.
+ */
+function leftBehind() {
+  const marked = (pid) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(mark);
+    } catch {
+      return false;
+    }
+  };
+  const ours = () => processes().filter((p) => p.pid !== process.pid && marked(p.pid));
+  // What is shutting down as the run ends gets a few seconds to go.
+  const until = Date.now() + 5000;
+  let left = ours();
+  while (left.length && Date.now() < until) {
+    spawnSync("sleep", ["0.2"]);
+    left = ours();
+  }
+  if (!left.length) return false;
+  console.error(`error: ${left.length} process(es) the tests started are still running; killed:`);
+  for (const p of left) {
+    console.error(`  ${p.pid}: ${p.argv.join(" ").trim()}`);
+    try {
+      process.kill(p.pid, "SIGKILL");
+    } catch {
+      // Gone since.
+    }
+  }
+  return true;
+}

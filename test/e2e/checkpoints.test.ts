@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { BgpPeer } from "../../provider";
 import { PEER_PREFIX } from "../../provider/model/codec";
 import { startEtcd, type TestEtcd } from "../harness/etcd";
-import { processes } from "../harness/procs";
+import { killAll, startedTree } from "../harness/procs";
 import { type LocalStack, localStack } from "../harness/pulumi";
 
 /**
@@ -30,16 +30,6 @@ async function inState(): Promise<number> {
 async function revision(): Promise<bigint> {
   return BigInt((await etcd.admin.get("/nothing").exec()).header.revision);
 }
-/**
- * The `pulumi up` this test process started, with everything below it. A killed CLI leaves its
- * provider host running, so the test kills that too rather than leaving it behind.
- */
-function cliUpTree(): number[] {
-  const procs = processes();
-  const tree = procs.filter((p) => p.ppid === process.pid && p.argv.includes("up") && p.argv.includes("checkpoints")).map((p) => p.pid);
-  for (let i = 0; i < tree.length; i++) for (const p of procs) if (p.ppid === tree[i]) tree.push(p.pid);
-  return tree;
-}
 
 before(async () => {
   etcd = await startEtcd();
@@ -56,14 +46,8 @@ describe("PULUMI_SKIP_CHECKPOINTS", { concurrency: false }, () => {
     const killer = setInterval(() => {
       void inEtcd().then((n) => {
         if (n < N / 4 || killed) return;
-        for (const pid of cliUpTree()) {
-          try {
-            process.kill(pid, "SIGKILL");
-            killed++;
-          } catch {
-            // Already gone.
-          }
-        }
+        // The CLI's up and everything below it, its provider host included.
+        killed += killAll(startedTree("up", "checkpoints"));
       });
     }, 50);
     try {

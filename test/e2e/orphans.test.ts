@@ -5,7 +5,7 @@ import { after, before, describe, it } from "node:test";
 import { BgpPeer } from "../../provider";
 import { PEER_PREFIX } from "../../provider/model/codec";
 import { startEtcd, type TestEtcd } from "../harness/etcd";
-import { processes } from "../harness/procs";
+import { killAll, startedTree } from "../harness/procs";
 import { type LocalStack, localStack } from "../harness/pulumi";
 
 /**
@@ -32,13 +32,6 @@ async function inEtcd(): Promise<string[]> {
 async function inState(): Promise<string[]> {
   const d = (await ls.stack.exportStack()).deployment;
   return (d.resources ?? []).filter((r: any) => r.type === "pulumi-nodejs:dynamic/calico:BgpPeer").map((r: any) => r.id);
-}
-/** The `pulumi up` this process started, with everything below it (the provider host included). */
-function upTree(): number[] {
-  const procs = processes();
-  const tree = procs.filter((p) => p.ppid === process.pid && p.argv.includes("up") && p.argv.includes("orphans")).map((p) => p.pid);
-  for (let i = 0; i < tree.length; i++) for (const p of procs) if (p.ppid === tree[i]) tree.push(p.pid);
-  return tree;
 }
 /**
  * Calls `act` once `threshold` peers of run `r` are in etcd, polling every 20 ms while the up runs.
@@ -137,13 +130,8 @@ describe("no orphans after a killed provider or a frozen etcd", { concurrency: f
       assert.ok(k < 20, `only ${stats.kill.ups} of 20 ups could be killed while writing`);
       runs++;
       const ok = await upWith(runs, 1 + (k % 3), async () => {
-        for (const pid of upTree()) {
-          try {
-            process.kill(pid, "SIGKILL");
-          } catch {
-            // Already gone.
-          }
-        }
+        // The up and everything below it, its provider host included.
+        killAll(startedTree("up", "orphans"));
         stats.kill.ups++;
       });
       if (!ok) stats.kill.failed++;

@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { PEER_PREFIX } from "../../provider/model/keys";
 import { startEtcd, type TestEtcd } from "../harness/etcd";
+import { killAll, treeOf } from "../harness/procs";
 import { packedTarball, type UserProject, userProject } from "../harness/project";
 import { ROOT } from "../harness/pulumi";
 
@@ -60,7 +61,7 @@ function inState(): string[] {
     .sort();
 }
 
-/** `pulumi up --yes` in its own process group, SIGKILLed (every process of it) once etcd holds `atLeast` peers. */
+/** `pulumi up --yes` in its own process group, SIGKILLed (every process of it, its plugins too) once etcd holds `atLeast` peers. */
 async function killedUp(atLeast: number): Promise<void> {
   const up: ChildProcess = spawn("pulumi", ["up", "--yes"], { cwd: p.dir, env: p.env, detached: true, stdio: "ignore" });
   const exited = new Promise<void>((resolve) => up.on("exit", () => resolve()));
@@ -70,7 +71,10 @@ async function killedUp(atLeast: number): Promise<void> {
     assert.ok(Date.now() - started < 120_000, `etcd reached ${atLeast} peers while the up ran`);
     await new Promise((r) => setTimeout(r, 20));
   }
+  // Its group, and the provider host below it, which runs in a group of its own.
+  const tree = treeOf([up.pid!]);
   process.kill(-up.pid!, "SIGKILL");
+  killAll(tree);
   await exited;
 }
 

@@ -34,3 +34,38 @@ export function processes(): ProcessInfo[] {
   }
   return out;
 }
+
+/**
+ * `roots` with every process below them. Pulumi runs each plugin in a process group of its own, so
+ * killing a CLI or its group leaves its provider host running, orphaned, for good; a test that
+ * kills an up kills this tree. Taken before the kill: once the CLI is gone, its children's parent
+ * is no longer it.
+ */
+export function treeOf(roots: number[], procs: ProcessInfo[] = processes()): number[] {
+  const tree = [...roots];
+  for (let i = 0; i < tree.length; i++) for (const p of procs) if (p.ppid === tree[i]) tree.push(p.pid);
+  return tree;
+}
+
+/** Each process this test process started whose argv holds every one of `words`, with everything below it. */
+export function startedTree(...words: string[]): number[] {
+  const procs = processes();
+  return treeOf(
+    procs.filter((p) => p.ppid === process.pid && words.every((w) => p.argv.includes(w))).map((p) => p.pid),
+    procs,
+  );
+}
+
+/** SIGKILL each of `pids`; how many were still there to kill. */
+export function killAll(pids: number[]): number {
+  let killed = 0;
+  for (const pid of pids) {
+    try {
+      process.kill(pid, "SIGKILL");
+      killed++;
+    } catch {
+      // Already gone.
+    }
+  }
+  return killed;
+}
