@@ -64,11 +64,12 @@ if (files.length === 0) {
 }
 const { processes } = require(path.join(root, "dist/test/harness/procs.js"));
 // Every process the run starts inherits this mark, which outlives its parent: see leftBehind.
-const mark = `BGPPEER_TEST_RUN=${process.pid}.${Date.now()}`;
+const run = `${process.pid}.${Date.now()}`;
+const mark = `BGPPEER_TEST_RUN=${run}`;
 const r = spawnSync(process.execPath, ["--test", "--test-concurrency=2", ...files.sort()], {
   stdio: "inherit",
   cwd: root,
-  env: { ...process.env, BGPPEER_TEST_RUN: mark.split("=")[1] },
+  env: { ...process.env, BGPPEER_TEST_RUN: run },
 });
 process.exit(leftBehind() ? 1 : (r.status ?? 1));
 
