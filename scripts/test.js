@@ -62,7 +62,7 @@ if (files.length === 0) {
   console.error("error: no test files found; run `npm run build` first");
   process.exit(1);
 }
-const { processes } = require(path.join(root, "dist/test/harness/procs.js"));
+const { killAll, processes } = require(path.join(root, "dist/test/harness/procs.js"));
 // Every process the run starts inherits this mark, which outlives its parent: see leftBehind.
 const run = `${process.pid}.${Date.now()}`;
 const mark = `BGPPEER_TEST_RUN=${run}`;
@@ -96,13 +96,7 @@ function leftBehind() {
   }
   if (!left.length) return false;
   console.error(`error: ${left.length} process(es) the tests started are still running; killed:`);
-  for (const p of left) {
-    console.error(`  ${p.pid}: ${p.argv.join(" ").trim()}`);
-    try {
-      process.kill(p.pid, "SIGKILL");
-    } catch {
-      // Gone since.
-    }
-  }
+  for (const p of left) console.error(`  ${p.pid}: ${p.argv.join(" ").trim()}`);
+  killAll(left.map((p) => p.pid));
   return true;
 }
